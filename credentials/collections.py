@@ -1,0 +1,82 @@
+"""Creating, adopting and dropping a platform's collection: what migration scripts call.
+
+Every change goes out through `db.command(...)`, and every read through pymongo's read
+helpers, so that `apply_cred_migrations --dry-run` can hand the scripts a database that
+records the commands instead of sending them.
+"""
+
+from .platforms import get_platform
+from .schema import json_schema_for
+
+# The contract's indexes, as (key, options); names are MongoDB's defaults.
+INDEXES = (
+    ([("credential_id", 1)], {"unique": True}),
+    ([("customer_id", 1)], {}),
+    ([("is_active", 1)], {}),
+    ([("created_at", -1)], {}),
+    ([("customer_id", 1), ("is_active", 1)], {}),
+)
+
+
+class MigrationRefused(Exception):
+    """A migration step that would lose data without the operator's explicit say-so."""
+
+
+def index_name(key):
+    return "_".join(f"{field}_{direction}" for field, direction in key)
+
+
+def expected_indexes():
+    """{name: (key, unique)} for every contract index."""
+    return {index_name(key): (key, bool(opts.get("unique"))) for key, opts in INDEXES}
+
+
+def create_or_adopt(db, platform_key):
+    """Create the platform's collection with validator and indexes, or adopt an existing one.
+
+    An existing collection keeps every document: the validator is set with
+    `validationLevel: "moderate"` so documents written before it stay updatable, and only
+    missing indexes are added.
+    """
+    platform = get_platform(platform_key)
+    name = platform.collection
+    validator = json_schema_for(platform)
+    if name in db.list_collection_names():
+        db.command(
+            {"collMod": name, "validator": validator, "validationLevel": "moderate"}
+        )
+    else:
+        db.command({"create": name, "validator": validator, "validationLevel": "strict"})
+    existing = db[name].index_information() if name in db.list_collection_names() else {}
+    missing = [
+        {"key": dict(key), "name": index_name(key), **opts}
+        for key, opts in INDEXES
+        if index_name(key) not in existing
+    ]
+    if missing:
+        db.command({"createIndexes": name, "indexes": missing})
+
+
+def set_validator(db, platform_key):
+    """Replace the collection's validator with the one the registry generates now."""
+    platform = get_platform(platform_key)
+    db.command(
+        {
+            "collMod": platform.collection,
+            "validator": json_schema_for(platform),
+            "validationLevel": "moderate",
+        }
+    )
+
+
+def drop_collection(db, platform_key, *, force=False):
+    """Drop the platform's collection; refuse if it holds documents, unless forced."""
+    name = get_platform(platform_key).collection
+    if name not in db.list_collection_names():
+        return
+    count = db[name].estimated_document_count()
+    if count and not force:
+        raise MigrationRefused(
+            f"refusing to drop {name}: it holds {count} document(s); pass --force to drop it anyway"
+        )
+    db.command({"drop": name})

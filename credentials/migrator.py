@@ -1,0 +1,231 @@
+"""Numbered migration scripts for the credential collections, applied once each.
+
+A script `migrations_mongo/NNN_description.py` defines `up(db)` and `down(db, force=False)`,
+where `db` is a pymongo Database. Applied scripts are recorded in a changelog collection
+with their checksum; a lease lock keeps concurrent runs from applying one twice.
+"""
+
+import hashlib
+import importlib.util
+import re
+import socket
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cached_property
+from pathlib import Path
+
+from .lease import LeaseLock
+
+CHANGELOG_COLLECTION = "cred_migrations_changelog"
+LOCK_COLLECTION = "cred_migrations_lock"
+LOCK_NAME = "apply_cred_migrations"
+SCRIPT_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.py$")
+
+
+class MigrationError(Exception):
+    """A migration problem the operator must act on; the message says what and where."""
+
+
+@dataclass(frozen=True)
+class MigrationScript:
+    number: int
+    name: str
+    path: Path
+
+    @cached_property
+    def checksum(self):
+        return hashlib.sha256(self.path.read_bytes()).hexdigest()
+
+    def load(self):
+        spec = importlib.util.spec_from_file_location(f"migrations_mongo.m{self.name}", self.path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        for function in ("up", "down"):
+            if not callable(getattr(module, function, None)):
+                raise MigrationError(f"{self.path.name} defines no {function}(db) function")
+        return module
+
+
+def discover(directory):
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise MigrationError(f"migrations directory {directory} does not exist")
+    scripts = {}
+    for path in sorted(directory.glob("[0-9]*.py")):
+        match = SCRIPT_NAME.match(path.name)
+        if not match:
+            raise MigrationError(f"{path.name} is not named NNN_description.py")
+        number = int(match.group(1))
+        if number in scripts:
+            raise MigrationError(f"{path.name} and {scripts[number].path.name} share number {number:03d}")
+        scripts[number] = MigrationScript(number, path.stem, path)
+    return [scripts[n] for n in sorted(scripts)]
+
+
+class RecordingDatabase:
+    """A Database that reads for real but records write commands instead of sending them."""
+
+    def __init__(self, database):
+        self._database = database
+        self.commands = []
+
+    def command(self, command, *args, **kwargs):
+        self.commands.append(command)
+        return {"ok": 1.0}
+
+    def __getitem__(self, name):
+        return self._database[name]
+
+    def __getattr__(self, name):
+        return getattr(self._database, name)
+
+
+@dataclass(frozen=True)
+class Status:
+    script: MigrationScript | None
+    record: dict | None
+
+    @property
+    def name(self):
+        return self.script.name if self.script else self.record["_id"]
+
+    @property
+    def applied(self):
+        return bool(self.record) and self.record.get("status") == "applied"
+
+    @property
+    def changed(self):
+        return self.applied and self.script and self.record.get("checksum") != self.script.checksum
+
+
+class Migrator:
+    def __init__(self, database, directory, *, lease_seconds=60.0, echo=print):
+        self.database = database
+        self.directory = directory
+        self.lease_seconds = lease_seconds
+        self.echo = echo
+        self.changelog = database[CHANGELOG_COLLECTION]
+
+    @cached_property
+    def scripts(self):
+        return discover(self.directory)
+
+    def script(self, number):
+        for script in self.scripts:
+            if script.number == number:
+                return script
+        raise MigrationError(f"no migration numbered {number:03d} in {self.directory}")
+
+    def statuses(self):
+        """Every known migration, scripts and changelog merged, in number order."""
+        records = {r["_id"]: r for r in self.changelog.find()}
+        statuses = [Status(s, records.pop(s.name, None)) for s in self.scripts]
+        statuses += [Status(None, r) for r in records.values()]
+        return sorted(statuses, key=lambda s: s.name)
+
+    def pending(self, target=None):
+        applied = {s.name for s in self.statuses() if s.applied}
+        return [
+            s
+            for s in self.scripts
+            if s.name not in applied and (target is None or s.number <= target)
+        ]
+
+    def _locked(self, work, lock_timeout):
+        lock = LeaseLock(self.database[LOCK_COLLECTION], LOCK_NAME, lease_seconds=self.lease_seconds)
+        lock.acquire(timeout=lock_timeout)
+        try:
+            return work()
+        finally:
+            lock.release()
+
+    def apply(self, *, target=None, lock_timeout=60.0):
+        """Apply pending migrations up to `target`; returns the names applied."""
+        if target is not None:
+            self.script(target)
+        return self._locked(lambda: [self._apply_one(s) for s in self.pending(target)], lock_timeout)
+
+    def dry_run(self, *, target=None):
+        """The commands each pending migration would send: [(script, [command, ...])]."""
+        plans = []
+        for script in self.pending(target):
+            recorder = RecordingDatabase(self.database)
+            script.load().up(recorder)
+            plans.append((script, recorder.commands))
+        return plans
+
+    def _apply_one(self, script):
+        started = time.monotonic()
+        record = {
+            "number": script.number,
+            "checksum": script.checksum,
+            "applied_at": datetime.now(UTC),
+            "host": socket.gethostname(),
+        }
+        try:
+            script.load().up(self.database)
+        except Exception as exc:
+            error = f"{type(exc).__name__}: {exc}"
+            self.changelog.replace_one(
+                {"_id": script.name},
+                {**record, "status": "failed", "error": error, "duration_ms": self._ms(started)},
+                upsert=True,
+            )
+            raise MigrationError(f"{script.name} failed: {error}") from exc
+        duration_ms = self._ms(started)
+        self.changelog.replace_one(
+            {"_id": script.name},
+            {**record, "status": "applied", "error": None, "duration_ms": duration_ms},
+            upsert=True,
+        )
+        self.echo(f"applied {script.name} ({duration_ms} ms)")
+        return script.name
+
+    @staticmethod
+    def _ms(started):
+        return round((time.monotonic() - started) * 1000)
+
+    def rollback(self, count=1, *, force=False, lock_timeout=60.0):
+        """Undo the last `count` applied migrations, newest first; returns their names."""
+
+        def work():
+            applied = list(
+                self.changelog.find({"status": "applied"}).sort([("applied_at", -1), ("number", -1)])
+            )
+            undone = []
+            for record in applied[:count]:
+                script = self.script(record["number"])
+                try:
+                    script.load().down(self.database, force=force)
+                except Exception as exc:
+                    raise MigrationError(f"rolling back {script.name} failed: {exc}") from exc
+                self.changelog.delete_one({"_id": script.name})
+                self.echo(f"rolled back {script.name}")
+                undone.append(script.name)
+            return undone
+
+        return self._locked(work, lock_timeout)
+
+    def fake(self, number, *, lock_timeout=60.0):
+        """Record a migration as applied without running it."""
+        script = self.script(number)
+
+        def work():
+            self.changelog.replace_one(
+                {"_id": script.name},
+                {
+                    "number": script.number,
+                    "checksum": script.checksum,
+                    "applied_at": datetime.now(UTC),
+                    "host": socket.gethostname(),
+                    "status": "applied",
+                    "error": None,
+                    "duration_ms": 0,
+                    "faked": True,
+                },
+                upsert=True,
+            )
+            self.echo(f"recorded {script.name} as applied without running it")
+
+        self._locked(work, lock_timeout)

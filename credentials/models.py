@@ -1,0 +1,131 @@
+"""The credential models: one abstract base here, one concrete model per platform.
+
+The concrete models live in `credentials.platforms`, each beside the rest of its
+platform's knowledge; importing the registry here registers them with Django.
+"""
+
+import uuid
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django_mongodb_backend.fields import ArrayField
+
+from .fields import SecretField
+
+
+def new_credential_id():
+    """The canonical form other services expect: 36 lowercase characters with dashes."""
+    return str(uuid.uuid4())
+
+
+def validate_credential_id(value):
+    try:
+        canonical = str(uuid.UUID(value))
+    except (ValueError, TypeError, AttributeError):
+        raise ValidationError("credential_id must be a UUID.", code="invalid") from None
+    if value != canonical:
+        raise ValidationError(
+            "credential_id must be the canonical lowercase UUID form, e.g. %(example)s.",
+            code="not_canonical",
+            params={"example": canonical},
+        )
+
+
+class Credential(models.Model):
+    """The fields every platform's collection shares (see shared/spec/collections.md)."""
+
+    #: Set by each concrete model: the registry key, e.g. "youtube".
+    platform_key = None
+
+    credential_id = models.CharField(
+        max_length=36,
+        unique=True,
+        default=new_credential_id,
+        editable=False,
+        validators=[validate_credential_id],
+    )
+    name = models.CharField(max_length=200, help_text="A friendly name staff recognise.")
+    platform = models.CharField(max_length=20, editable=False)
+    customer_id = models.CharField("tenant", max_length=100, help_text="The customer (tenant) id.")
+
+    access_token = SecretField()
+    refresh_token = SecretField()
+    token_expiry = models.DateTimeField(null=True, blank=True)
+    scopes = ArrayField(models.CharField(max_length=200), null=True, blank=True, default=list)
+
+    is_active = models.BooleanField(
+        "active",
+        default=False,
+        help_text="The tenant's default credential on this platform; at most one is active.",
+    )
+    is_authenticated = models.BooleanField("authenticated", default=False)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    last_token_refresh = models.DateTimeField(null=True, blank=True)
+
+    created_at = models.DateTimeField(null=True, editable=False)
+    updated_at = models.DateTimeField(null=True, editable=False)
+    created_by = models.CharField(max_length=150, null=True, blank=True, editable=False)
+    updated_by = models.CharField(max_length=150, null=True, blank=True, editable=False)
+    notes = models.TextField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+        managed = False  # migrations_mongo owns the collections, not Django's migrate
+        ordering = ["-created_at"]
+        get_latest_by = "created_at"
+
+    def __str__(self):
+        return self.name or self.credential_id
+
+    def clean(self):
+        """Each platform adds its contract rules by overriding this and calling super()."""
+        super().clean()
+
+    def save(self, *args, **kwargs):
+        self.platform = self.platform_key
+        if not self.credential_id:
+            self.credential_id = new_credential_id()
+        self._blank_strings_to_null()
+        now = timezone.now()
+        if self._state.adding and self.created_at is None:
+            self.created_at = now
+        self.updated_at = now
+        super().save(*args, **kwargs)
+        if self.is_active:
+            self._deactivate_siblings()
+
+    def _blank_strings_to_null(self):
+        # The contract: a field a credential does not have is absent or null, never "".
+        for field in self._meta.concrete_fields:
+            if field.null and getattr(self, field.attname) == "":
+                setattr(self, field.attname, None)
+
+    def _deactivate_siblings(self):
+        """Only one active (default) credential per tenant and platform."""
+        type(self)._default_manager.filter(customer_id=self.customer_id, is_active=True).exclude(
+            pk=self.pk
+        ).update(is_active=False, updated_at=self.updated_at, updated_by=self.updated_by)
+
+
+class UploadStats(models.Model):
+    """Counters of platforms that take uploads (YouTube, TikTok)."""
+
+    upload_count = models.IntegerField(null=True, blank=True, default=0)
+    last_upload_status = models.CharField(max_length=200, null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class PostStats(models.Model):
+    """Counters of platforms that take posts."""
+
+    post_count = models.IntegerField(null=True, blank=True, default=0)
+    last_post_status = models.CharField(max_length=200, null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+from .platforms import REGISTRY  # noqa: E402,F401  (registers the concrete models)

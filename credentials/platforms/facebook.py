@@ -1,0 +1,58 @@
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from ..fields import SecretField
+from ..models import Credential, PostStats
+from .base import Platform, TokenFacts
+
+
+class FacebookCredential(Credential, PostStats):
+    platform_key = "facebook"
+
+    class AccountType(models.TextChoices):
+        PROFILE = "profile", "Profile"
+        PAGE = "page", "Page"
+
+    user_id = models.CharField(max_length=100, null=True, blank=True)
+    page_id = models.CharField(max_length=100, null=True, blank=True)
+    page_access_token = SecretField()
+    app_id = models.CharField(max_length=100, null=True, blank=True)
+    app_secret = SecretField()
+    account_type = models.CharField(max_length=20, choices=AccountType.choices, null=True, blank=True)
+
+    class Meta(Credential.Meta):
+        db_table = "facebook_credentials"
+        verbose_name = "Facebook credential"
+
+    def clean(self):
+        super().clean()
+        if self.account_type == self.AccountType.PAGE:
+            errors = {
+                name: f"{name} is required for a page credential."
+                for name in ("page_id", "page_access_token")
+                if not getattr(self, name)
+            }
+            if errors:
+                raise ValidationError(errors)
+
+
+PLATFORM = Platform(
+    key="facebook",
+    label="Facebook",
+    model=FacebookCredential,
+    identity_fields=("page_id", "user_id"),
+    account_fields=("account_type",),
+    app_fields=("app_id", "app_secret"),
+    token_fields=("page_access_token",),
+    token_facts=TokenFacts(
+        authorize_url="https://www.facebook.com/v{N}/dialog/oauth",
+        token_url="https://graph.facebook.com/v{N}/oauth/access_token",
+        access_token_life=(
+            "user token: short, exchanged for about 60 days; a Page token from a long-lived "
+            "user token does not expire until revoked"
+        ),
+        refresh_token="none",
+        post_scopes=("pages_manage_posts", "pages_read_engagement", "pages_show_list"),
+        pkce="no",
+    ),
+)

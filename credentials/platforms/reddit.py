@@ -1,0 +1,59 @@
+import re
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from ..fields import SecretField
+from ..models import Credential, PostStats
+from .base import Platform, TokenFacts
+
+SUBREDDIT_NAME = re.compile(r"^[A-Za-z0-9_]{3,21}$")
+
+
+class RedditCredential(Credential, PostStats):
+    platform_key = "reddit"
+
+    username = models.CharField(max_length=100, null=True, blank=True)
+    user_id = models.CharField(max_length=100, null=True, blank=True)
+    client_id = models.CharField(max_length=200, null=True, blank=True)
+    client_secret = SecretField()
+    default_subreddit = models.CharField(
+        max_length=30, null=True, blank=True, help_text="Without the r/ prefix, e.g. 'python'."
+    )
+
+    class Meta(Credential.Meta):
+        db_table = "reddit_credentials"
+        verbose_name = "Reddit credential"
+
+    def clean(self):
+        super().clean()
+        if self.default_subreddit:
+            name = self.default_subreddit.strip().removeprefix("/").removeprefix("r/")
+            if not SUBREDDIT_NAME.match(name):
+                raise ValidationError(
+                    {
+                        "default_subreddit": (
+                            "default_subreddit must be 3 to 21 letters, digits or underscores "
+                            "(an r/ prefix is allowed and removed)."
+                        )
+                    }
+                )
+            self.default_subreddit = name
+
+
+PLATFORM = Platform(
+    key="reddit",
+    label="Reddit",
+    model=RedditCredential,
+    identity_fields=("username", "user_id"),
+    account_fields=("default_subreddit",),
+    app_fields=("client_id", "client_secret"),
+    token_facts=TokenFacts(
+        authorize_url="https://www.reddit.com/api/v1/authorize (duration=permanent)",
+        token_url="https://www.reddit.com/api/v1/access_token (HTTP Basic with the client id and secret)",
+        access_token_life="1 hour",
+        refresh_token="permanent until revoked, only with duration=permanent",
+        post_scopes=("identity", "submit"),
+        pkce="no",
+    ),
+)

@@ -1,0 +1,51 @@
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from ..fields import SecretField
+from ..models import Credential, UploadStats
+from .base import Platform, TokenFacts
+
+
+class TikTokCredential(Credential, UploadStats):
+    platform_key = "tiktok"
+
+    open_id = models.CharField(max_length=100, null=True, blank=True)
+    username = models.CharField(max_length=100, null=True, blank=True)
+    client_key = models.CharField(max_length=100, null=True, blank=True)
+    client_secret = SecretField()
+    refresh_token_expiry = models.DateTimeField(
+        null=True, blank=True, help_text="TikTok refresh tokens expire: keep the newest expiry."
+    )
+
+    class Meta(Credential.Meta):
+        db_table = "tiktok_credentials"
+        verbose_name = "TikTok credential"
+
+    def clean(self):
+        super().clean()
+        if (
+            self.refresh_token_expiry
+            and self.token_expiry
+            and self.refresh_token_expiry < self.token_expiry
+        ):
+            raise ValidationError(
+                {"refresh_token_expiry": "refresh_token_expiry cannot be before token_expiry."}
+            )
+
+
+PLATFORM = Platform(
+    key="tiktok",
+    label="TikTok",
+    model=TikTokCredential,
+    identity_fields=("username", "open_id"),
+    app_fields=("client_key", "client_secret"),
+    token_fields=("refresh_token_expiry",),
+    token_facts=TokenFacts(
+        authorize_url="https://www.tiktok.com/v2/auth/authorize/",
+        token_url="https://open.tiktokapis.com/v2/oauth/token/",
+        access_token_life="2 hours (24 hours in older documentation)",
+        refresh_token="180 days and rotated (365 days in older documentation): always store the newest",
+        post_scopes=("video.publish", "video.upload", "user.info.basic"),
+        pkce="required for mobile and desktop apps",
+    ),
+)

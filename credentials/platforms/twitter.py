@@ -1,0 +1,67 @@
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from ..fields import SecretField
+from ..models import Credential, PostStats
+from .base import Platform, TokenFacts
+
+
+class TwitterCredential(Credential, PostStats):
+    platform_key = "twitter"
+
+    class AuthType(models.TextChoices):
+        OAUTH2 = "oauth2", "OAuth 2.0"
+        OAUTH1A = "oauth1a", "OAuth 1.0a (legacy)"
+
+    user_id = models.CharField(max_length=100, null=True, blank=True)
+    username = models.CharField(max_length=100, null=True, blank=True)
+    auth_type = models.CharField(
+        max_length=10, choices=AuthType.choices, default=AuthType.OAUTH2, null=True, blank=True
+    )
+    client_id = models.CharField("client id (OAuth 2.0)", max_length=200, null=True, blank=True)
+    client_secret = SecretField("client secret (OAuth 2.0)")
+    api_key = models.CharField("API key (OAuth 1.0a)", max_length=200, null=True, blank=True)
+    api_secret = SecretField("API secret (OAuth 1.0a)")
+    access_token_secret = SecretField("access token secret (OAuth 1.0a)")
+
+    class Meta(Credential.Meta):
+        db_table = "twitter_credentials"
+        verbose_name = "Twitter/X credential"
+
+    def clean(self):
+        super().clean()
+        if self.auth_type == self.AuthType.OAUTH2:
+            needed = ("client_id", "client_secret")
+            why = "OAuth 2.0 credentials need client_id and client_secret."
+        elif self.auth_type == self.AuthType.OAUTH1A:
+            needed = ("api_key", "api_secret")
+            if self.access_token:
+                needed += ("access_token_secret",)
+            why = (
+                "OAuth 1.0a credentials need api_key and api_secret, and "
+                "access_token_secret whenever access_token is set."
+            )
+        else:
+            raise ValidationError({"auth_type": "auth_type is required: oauth2 or oauth1a."})
+        errors = {name: f"{name} is required: {why}" for name in needed if not getattr(self, name)}
+        if errors:
+            raise ValidationError(errors)
+
+
+PLATFORM = Platform(
+    key="twitter",
+    label="Twitter/X",
+    model=TwitterCredential,
+    identity_fields=("username", "user_id"),
+    account_fields=("auth_type",),
+    app_fields=("client_id", "client_secret", "api_key", "api_secret"),
+    token_fields=("access_token_secret",),
+    token_facts=TokenFacts(
+        authorize_url="https://x.com/i/oauth2/authorize (OAuth 1.0a: api.x.com/oauth/request_token)",
+        token_url="https://api.x.com/2/oauth2/token (OAuth 1.0a: api.x.com/oauth/access_token)",
+        access_token_life="OAuth 2.0: 2 hours; OAuth 1.0a: does not expire",
+        refresh_token="OAuth 2.0 only with offline.access; single-use and rotated",
+        post_scopes=("tweet.read", "tweet.write", "users.read", "offline.access", "media.write"),
+        pkce="mandatory for OAuth 2.0",
+    ),
+)

@@ -1,0 +1,65 @@
+"""The `$jsonSchema` validator of a platform's collection, generated from its model.
+
+Generated rather than written out so that model and validator cannot drift: the field
+names and BSON types here are the storage contract of shared/spec/collections.md.
+"""
+
+from django.db import models
+from django_mongodb_backend.fields import ArrayField, ObjectIdAutoField
+
+from .fields import SecretField
+
+# Fields every document must carry; everything else may be absent or null.
+REQUIRED_FIELDS = ("_id", "credential_id", "name", "platform", "customer_id")
+
+# BSON types per Django field class, most specific first. Counts accept int as well as
+# long: this backend writes Int64, other services write int32.
+_BSON_TYPES = (
+    (ObjectIdAutoField, ["objectId"]),
+    (models.BooleanField, ["bool"]),
+    (models.IntegerField, ["int", "long"]),
+    (models.DateTimeField, ["date"]),
+    (ArrayField, ["array"]),
+    (SecretField, ["string"]),
+    (models.CharField, ["string"]),
+    (models.TextField, ["string"]),
+)
+
+
+def bson_types(field):
+    for field_class, types in _BSON_TYPES:
+        if isinstance(field, field_class):
+            return types
+    raise TypeError(f"no BSON type is mapped for {type(field).__name__} ({field.name})")
+
+
+def field_schema(field, *, required):
+    types = bson_types(field)
+    schema = {"bsonType": types[0] if required and len(types) == 1 else list(types)}
+    if not required:
+        schema["bsonType"] = [*types, "null"]
+    if isinstance(field, ArrayField):
+        schema["items"] = {"bsonType": bson_types(field.base_field)[0]}
+    if field.choices:
+        schema["enum"] = [value for value, _label in field.choices] + ([] if required else [None])
+    return schema
+
+
+def json_schema_for(platform):
+    """The validator document for `platform`'s collection."""
+    properties = {}
+    for field in platform.model._meta.concrete_fields:
+        name = field.db_column or field.attname
+        properties[name] = field_schema(field, required=name in REQUIRED_FIELDS)
+    properties["platform"]["enum"] = [platform.key]
+    properties["credential_id"]["pattern"] = (
+        "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+    )
+    return {
+        "$jsonSchema": {
+            "bsonType": "object",
+            "title": f"{platform.label} credential",
+            "required": list(REQUIRED_FIELDS),
+            "properties": properties,
+        }
+    }

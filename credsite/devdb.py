@@ -1,0 +1,112 @@
+"""The embedded development and test database: SecantusDB, made to behave like MongoDB.
+
+Dev and test only: SecantusDB is pinned in requirements-dev.txt and never imported by the
+running console. Production talks to a real MongoDB through MONGODB_URI.
+
+SecantusDB 0.7.0b3 has a known defect that django-mongodb-backend trips over:
+
+* It reads a nested ``$project`` / ``$addFields`` / ``$set`` specification
+  (``{a: {b: 1}}``) as a literal object, where MongoDB reads it as the nested field
+  paths ``{"a.b": 1}``. The backend emits such shapes for joins, so permission checks
+  through a group and ``select_related`` with ordering go silently wrong.
+
+``start_server`` fixes that by normalising those stages to dotted paths inside the
+server before SecantusDB runs them, and refuses any other SecantusDB version: the fix
+is proven only against the pinned one. (Its other known defect, ``find_one_and_update``
+with ``upsert=True`` returning None under contention, is avoided by ``credentials.lease``.)
+"""
+
+from collections.abc import Mapping
+from importlib import metadata
+
+SUPPORTED_SECANTUS_VERSION = "0.7.0b3"
+
+
+class DevDatabaseError(Exception):
+    """The embedded database cannot be started; the message says why."""
+
+
+def installed_secantus_version():
+    try:
+        return metadata.version("secantusdb")
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def require_supported_secantus():
+    version = installed_secantus_version()
+    if version is None:
+        raise DevDatabaseError(
+            "SecantusDB is not installed: run `make install` (it is a development dependency)"
+        )
+    if version != SUPPORTED_SECANTUS_VERSION:
+        raise DevDatabaseError(
+            f"SecantusDB {version} is installed but this project is verified only against "
+            f"{SUPPORTED_SECANTUS_VERSION}: run `make install` to get the pinned version"
+        )
+
+
+def _is_nested_spec(value):
+    """A non-empty document whose keys are field names, not `$operators`."""
+    return (
+        isinstance(value, Mapping)
+        and bool(value)
+        and not any(str(key).startswith("$") for key in value)
+    )
+
+
+def flatten_field_spec(spec, prefix=""):
+    """Rewrite ``{a: {b: 1, c: "$x"}}`` as ``{"a.b": 1, "a.c": "$x"}``, as MongoDB reads it."""
+    if not isinstance(spec, Mapping):
+        return spec
+    flat = {}
+    for key, value in spec.items():
+        path = f"{prefix}{key}"
+        if _is_nested_spec(value):
+            flat.update(flatten_field_spec(value, prefix=f"{path}."))
+        else:
+            flat[path] = value
+    return flat
+
+
+def _install_stage_normalisation():
+    from secantus import aggregate
+
+    if getattr(aggregate, "_credsite_nested_specs_fixed", False):
+        return
+
+    def normalised(handler):
+        def run(spec, docs, ctx):
+            return handler(flatten_field_spec(spec), docs, ctx)
+
+        return run
+
+    # Every pipeline, top-level, `$lookup` sub-pipeline or update pipeline, dispatches
+    # through this table, so wrapping it covers them all.
+    for stage in ("$project", "$addFields", "$set"):
+        aggregate._STAGES[stage] = normalised(aggregate._STAGES[stage])
+    aggregate._credsite_nested_specs_fixed = True
+
+
+def start_server(*, port=0, data_dir=":memory:", host="127.0.0.1"):
+    """Start SecantusDB in this process, with MongoDB's semantics; returns the server.
+
+    ``data_dir=":memory:"`` gives an ephemeral store; any other path is durable across
+    restarts. Call ``.stop()`` (or use it as a context manager) to shut it down.
+    """
+    require_supported_secantus()
+    from secantus import SecantusDBServer
+
+    _install_stage_normalisation()
+    server = SecantusDBServer(
+        host=host,
+        port=port,
+        storage_path=str(data_dir),
+        # Test-only commands (fail points) stay off, as on a real mongod.
+        enable_test_commands=False,
+    )
+    try:
+        server.start()
+    except OSError as exc:
+        raise DevDatabaseError(f"cannot start the embedded database on {host}:{port}: {exc}") from exc
+    return server

@@ -1,0 +1,95 @@
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection, connections
+
+from credentials.platforms import REGISTRY
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def mongodb_uri():
+    """The server under test: MONGODB_URI if given, else an embedded in-memory SecantusDB."""
+    if settings.EXTERNAL_MONGODB_URI:
+        yield settings.EXTERNAL_MONGODB_URI
+        return
+    from credsite.devdb import start_server
+
+    server = start_server(port=0, data_dir=":memory:")
+    yield server.uri
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(mongodb_uri):
+    settings.DATABASES["default"]["HOST"] = mongodb_uri
+    connections["default"].settings_dict["HOST"] = mongodb_uri
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Django's test database, with the credential collections created as in production."""
+    with django_db_blocker.unblock():
+        call_command("apply_cred_migrations", stdout=open(os.devnull, "w"))
+
+
+@pytest.fixture(autouse=True)
+def _empty_credential_collections(request):
+    """Django flushes the collections it manages after each test; these it does not manage."""
+    if "django_db_setup" in request.fixturenames:
+        # The test database first: never clear the database the settings name.
+        request.getfixturevalue("django_db_setup")
+        blocker = request.getfixturevalue("django_db_blocker")
+        with blocker.unblock():
+            for platform in REGISTRY.values():
+                connection.database[platform.collection].delete_many({})
+
+
+@pytest.fixture
+def mongo_db(db):
+    """The pymongo Database the ORM writes to, for reading documents as stored."""
+    return connection.database
+
+
+@pytest.fixture
+def scratch_db(db, mongodb_uri):
+    """An empty database of its own on the same server, dropped afterwards."""
+    client = connection.database.client
+    name = f"test_scratch_{uuid.uuid4().hex[:12]}"
+    yield client[name]
+    client.drop_database(name)
+
+
+@pytest.fixture
+def manage(mongodb_uri):
+    """Run `manage.py` in a child process, as an operator would, against a given database."""
+
+    def run(*args, database, timeout=120, env=None, **popen):
+        environment = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "credsite.settings",
+            "DEBUG": "true",
+            "MONGODB_URI": mongodb_uri,
+            "MONGODB_NAME": database,
+            "MONGODB_TIMEOUT_MS": "3000",
+            **(env or {}),
+        }
+        command = [sys.executable, str(PROJECT_DIR / "manage.py"), *args]
+        if popen.pop("background", False):
+            return subprocess.Popen(
+                command, cwd=PROJECT_DIR, env=environment, text=True,
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, **popen,
+            )
+        return subprocess.run(
+            command, cwd=PROJECT_DIR, env=environment, text=True,
+            capture_output=True, timeout=timeout, **popen,
+        )
+
+    return run

@@ -1,0 +1,82 @@
+"""Valid credentials of every platform, to be adjusted per test with keyword overrides."""
+
+import factory
+from factory.django import DjangoModelFactory
+
+from credentials.platforms import REGISTRY
+
+
+class CredentialFactory(DjangoModelFactory):
+    name = factory.Sequence(lambda n: f"Credential {n}")
+    customer_id = factory.Sequence(lambda n: f"cust-{n % 5:03d}")
+    scopes = factory.LazyFunction(lambda: ["scope.read", "scope.write"])
+    is_authenticated = True
+
+    class Meta:
+        abstract = True
+
+
+class YouTubeCredentialFactory(CredentialFactory):
+    channel_id = factory.Sequence(lambda n: f"UC{n:08d}")
+    channel_name = factory.Sequence(lambda n: f"Channel {n}")
+
+    class Meta:
+        model = REGISTRY["youtube"].model
+
+
+class InstagramCredentialFactory(CredentialFactory):
+    instagram_user_id = factory.Sequence(lambda n: f"1784{n:08d}")
+    instagram_username = factory.Sequence(lambda n: f"insta_{n}")
+    facebook_page_id = factory.Sequence(lambda n: f"page{n}")
+    account_type = "business"
+
+    class Meta:
+        model = REGISTRY["instagram"].model
+
+
+class TikTokCredentialFactory(CredentialFactory):
+    open_id = factory.Sequence(lambda n: f"open-{n}")
+    username = factory.Sequence(lambda n: f"tok_{n}")
+
+    class Meta:
+        model = REGISTRY["tiktok"].model
+
+
+class TwitterCredentialFactory(CredentialFactory):
+    username = factory.Sequence(lambda n: f"tweeter_{n}")
+    auth_type = "oauth2"
+    client_id = factory.Sequence(lambda n: f"client-{n}")
+    client_secret = "twitter-client-secret"
+
+    class Meta:
+        model = REGISTRY["twitter"].model
+
+
+class LinkedInCredentialFactory(CredentialFactory):
+    person_id = factory.Sequence(lambda n: f"person-{n}")
+    post_as = "person"
+
+    class Meta:
+        model = REGISTRY["linkedin"].model
+
+
+class FacebookCredentialFactory(CredentialFactory):
+    user_id = factory.Sequence(lambda n: f"fbuser-{n}")
+    account_type = "profile"
+
+    class Meta:
+        model = REGISTRY["facebook"].model
+
+
+class RedditCredentialFactory(CredentialFactory):
+    username = factory.Sequence(lambda n: f"redditor_{n}")
+    default_subreddit = "python"
+
+    class Meta:
+        model = REGISTRY["reddit"].model
+
+
+FACTORIES = {
+    factory_class._meta.model.platform_key: factory_class
+    for factory_class in CredentialFactory.__subclasses__()
+}
