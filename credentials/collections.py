@@ -42,9 +42,7 @@ def create_or_adopt(db, platform_key):
     name = platform.collection
     validator = json_schema_for(platform)
     if name in db.list_collection_names():
-        db.command(
-            {"collMod": name, "validator": validator, "validationLevel": "moderate"}
-        )
+        db.command({"collMod": name, "validator": validator, "validationLevel": "moderate"})
     else:
         db.command({"create": name, "validator": validator, "validationLevel": "strict"})
     existing = db[name].index_information() if name in db.list_collection_names() else {}

@@ -26,8 +26,7 @@ class LockTimeout(Exception):
         since = holder.get("since")
         since_text = since.strftime("%Y-%m-%d %H:%M:%S UTC") if since else "an unknown time"
         super().__init__(
-            f"lock {name!r} is held by {holder.get('host')} (pid {holder.get('pid')}) "
-            f"since {since_text}"
+            f"lock {name!r} is held by {holder.get('host')} (pid {holder.get('pid')}) since {since_text}"
         )
 
 

@@ -126,11 +126,7 @@ class Migrator:
 
     def pending(self, target=None):
         applied = {s.name for s in self.statuses() if s.applied}
-        return [
-            s
-            for s in self.scripts
-            if s.name not in applied and (target is None or s.number <= target)
-        ]
+        return [s for s in self.scripts if s.name not in applied and (target is None or s.number <= target)]
 
     def _locked(self, work, lock_timeout):
         lock = LeaseLock(self.database[LOCK_COLLECTION], LOCK_NAME, lease_seconds=self.lease_seconds)

@@ -78,10 +78,6 @@ class Credential(models.Model):
     def __str__(self):
         return self.name or self.credential_id
 
-    def clean(self):
-        """Each platform adds its contract rules by overriding this and calling super()."""
-        super().clean()
-
     def save(self, *args, **kwargs):
         self.platform = self.platform_key
         if not self.credential_id:
@@ -94,6 +90,10 @@ class Credential(models.Model):
         super().save(*args, **kwargs)
         if self.is_active:
             self._deactivate_siblings()
+
+    def clean(self):
+        """Each platform adds its contract rules by overriding this and calling super()."""
+        super().clean()
 
     def _blank_strings_to_null(self):
         # The contract: a field a credential does not have is absent or null, never "".

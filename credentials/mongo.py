@@ -30,7 +30,5 @@ def connected_database(alias="default"):
         database.command("ping")
     except PyMongoError as exc:
         reason = str(exc).split(",")[0].split(" (configured timeouts")[0]
-        raise DatabaseUnavailable(
-            f"cannot reach MongoDB at {server_address(alias)}: {reason}"
-        ) from exc
+        raise DatabaseUnavailable(f"cannot reach MongoDB at {server_address(alias)}: {reason}") from exc
     return database

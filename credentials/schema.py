@@ -52,9 +52,7 @@ def json_schema_for(platform):
         name = field.db_column or field.attname
         properties[name] = field_schema(field, required=name in REQUIRED_FIELDS)
     properties["platform"]["enum"] = [platform.key]
-    properties["credential_id"]["pattern"] = (
-        "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
-    )
+    properties["credential_id"]["pattern"] = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
     return {
         "$jsonSchema": {
             "bsonType": "object",

@@ -48,11 +48,7 @@ def require_supported_secantus():
 
 def _is_nested_spec(value):
     """A non-empty document whose keys are field names, not `$operators`."""
-    return (
-        isinstance(value, Mapping)
-        and bool(value)
-        and not any(str(key).startswith("$") for key in value)
-    )
+    return isinstance(value, Mapping) and bool(value) and not any(str(key).startswith("$") for key in value)
 
 
 def flatten_field_spec(spec, prefix=""):

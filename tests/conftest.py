@@ -84,12 +84,22 @@ def manage(mongodb_uri):
         command = [sys.executable, str(PROJECT_DIR / "manage.py"), *args]
         if popen.pop("background", False):
             return subprocess.Popen(
-                command, cwd=PROJECT_DIR, env=environment, text=True,
-                stdout=subprocess.PIPE, stderr=subprocess.PIPE, **popen,
+                command,
+                cwd=PROJECT_DIR,
+                env=environment,
+                text=True,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                **popen,
             )
         return subprocess.run(
-            command, cwd=PROJECT_DIR, env=environment, text=True,
-            capture_output=True, timeout=timeout, **popen,
+            command,
+            cwd=PROJECT_DIR,
+            env=environment,
+            text=True,
+            capture_output=True,
+            timeout=timeout,
+            **popen,
         )
 
     return run

@@ -23,11 +23,7 @@ class TikTokCredential(Credential, UploadStats):
 
     def clean(self):
         super().clean()
-        if (
-            self.refresh_token_expiry
-            and self.token_expiry
-            and self.refresh_token_expiry < self.token_expiry
-        ):
+        if self.refresh_token_expiry and self.token_expiry and self.refresh_token_expiry < self.token_expiry:
             raise ValidationError(
                 {"refresh_token_expiry": "refresh_token_expiry cannot be before token_expiry."}
             )

@@ -29,7 +29,12 @@ class Command(BaseCommand):
             "--dry-run", action="store_true", help="Print the commands pending migrations would send."
         )
         action.add_argument(
-            "--rollback", nargs="?", type=int, const=1, metavar="N", help="Undo the last N applied (default 1)."
+            "--rollback",
+            nargs="?",
+            type=int,
+            const=1,
+            metavar="N",
+            help="Undo the last N applied (default 1).",
         )
         action.add_argument(
             "--fake", type=migration_number, metavar="NNN", help="Record NNN as applied without running it."

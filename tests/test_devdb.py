@@ -1,0 +1,108 @@
+"""The embedded database behaves as MongoDB does where django-mongodb-backend relies on it."""
+
+import signal
+import socket
+from pathlib import Path
+
+import pytest
+from django.contrib.admin.models import LogEntry
+from django.contrib.auth.models import Group, Permission, User
+from pymongo import MongoClient
+
+from credsite import devdb
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+def test_nested_project_spec_is_read_as_field_paths(mongo_db):
+    mongo_db.nested.insert_one({"_id": 1, "x": {"y": 5, "z": 6}, "n": 3})
+    projected = mongo_db.nested.aggregate([{"$project": {"x": {"y": 1}}}]).next()
+    added = mongo_db.nested.aggregate([{"$addFields": {"x": {"w": "$n"}}}]).next()
+    computed = mongo_db.nested.aggregate([{"$project": {"o": {"p": "$n", "q": {"$add": ["$n", 1]}}}}]).next()
+    assert projected == {"_id": 1, "x": {"y": 5}}
+    assert added["x"] == {"y": 5, "z": 6, "w": 3}
+    assert computed == {"_id": 1, "o": {"p": 3, "q": 4}}
+    mongo_db.nested.drop()
+
+
+def test_flatten_leaves_expressions_alone():
+    spec = {"a": {"b": 1, "c": {"d": "$x"}}, "e": {"$add": [1, 2]}, "f": {}}
+    assert devdb.flatten_field_spec(spec) == {"a.b": 1, "a.c.d": "$x", "e": {"$add": [1, 2]}, "f": {}}
+
+
+def test_permission_through_a_group(db):
+    permission = Permission.objects.get(codename="change_youtubecredential")
+    group = Group.objects.create(name="editors")
+    group.permissions.add(permission)
+    member = User.objects.create_user("member", password="x")
+    member.groups.add(group)
+    outsider = User.objects.create_user("outsider", password="x")
+
+    member = User.objects.get(pk=member.pk)  # fresh: no permission cache
+    assert member.has_perm("credentials.change_youtubecredential")
+    assert not member.has_perm("credentials.delete_youtubecredential")
+    assert not User.objects.get(pk=outsider.pk).has_perm("credentials.change_youtubecredential")
+
+
+def test_select_related_ordered_by_a_related_field(db):
+    zed = User.objects.create_user("zed")
+    amy = User.objects.create_user("amy")
+    for user in (zed, amy, zed):
+        LogEntry.objects.create(user=user, action_flag=1, object_repr=f"by {user.username}")
+    entries = list(LogEntry.objects.select_related("user").order_by("user__username", "pk"))
+    assert [e.user.username for e in entries] == ["amy", "zed", "zed"]
+    assert [e.object_repr for e in entries] == ["by amy", "by zed", "by zed"]
+
+
+def test_refuses_an_unverified_secantus_version(monkeypatch):
+    monkeypatch.setattr(devdb, "installed_secantus_version", lambda: "0.6.0b17")
+    with pytest.raises(devdb.DevDatabaseError, match="only against 0.7.0b3"):
+        devdb.start_server()
+
+
+def test_supported_version_is_the_pinned_one():
+    pins = (PROJECT_DIR / "requirements-dev.txt").read_text()
+    assert f"secantusdb=={devdb.SUPPORTED_SECANTUS_VERSION}" in pins
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_devdb(manage, *args):
+    process = manage("devdb", *args, database="unused", background=True)
+    line = process.stdout.readline()
+    assert "listening on mongodb://127.0.0.1:" in line, line + process.stderr.read()
+    return process
+
+
+def stop(process):
+    process.send_signal(signal.SIGTERM)
+    out, _ = process.communicate(timeout=30)
+    assert process.returncode == 0
+    assert "stopped" in out
+
+
+def test_devdb_keeps_data_across_restarts(manage, tmp_path):
+    port = free_port()
+    data_dir = tmp_path / "devdb"
+    process = start_devdb(manage, "--port", str(port), "--data-dir", str(data_dir))
+    MongoClient(port=port).notes.kept.insert_one({"_id": "durable"})
+    stop(process)
+
+    process = start_devdb(manage, "--port", str(port), "--data-dir", str(data_dir))
+    assert MongoClient(port=port).notes.kept.find_one({"_id": "durable"}) == {"_id": "durable"}
+    stop(process)
+
+
+def test_devdb_reports_a_busy_port_in_one_line(manage):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        result = manage("devdb", "--memory", "--port", str(sock.getsockname()[1]), database="unused")
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().startswith("CommandError: cannot start the embedded database")
+    assert len(result.stderr.strip().splitlines()) == 1

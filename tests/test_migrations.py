@@ -1,0 +1,329 @@
+"""`apply_cred_migrations` and the scripts of migrations_mongo/, against a real server."""
+
+import os
+import signal
+import time
+from datetime import UTC, datetime
+
+import pytest
+from bson import ObjectId
+from django.conf import settings
+from pymongo.errors import WriteError
+
+from credentials.checks import drift
+from credentials.lease import LeaseLock
+from credentials.migrator import CHANGELOG_COLLECTION, LOCK_COLLECTION, LOCK_NAME, Migrator
+from credentials.platforms import REGISTRY
+
+COLLECTIONS = sorted(p.collection for p in REGISTRY.values())
+CONTRACT_INDEXES = {
+    "_id_": ([("_id", 1)], False),
+    "credential_id_1": ([("credential_id", 1)], True),
+    "customer_id_1": ([("customer_id", 1)], False),
+    "is_active_1": ([("is_active", 1)], False),
+    "created_at_-1": ([("created_at", -1)], False),
+    "customer_id_1_is_active_1": ([("customer_id", 1), ("is_active", 1)], False),
+}
+
+
+def migrator(database, directory=None, **kwargs):
+    return Migrator(database, directory or settings.CRED_MIGRATIONS_DIR, echo=lambda line: None, **kwargs)
+
+
+def user_collections(database):
+    return sorted(n for n in database.list_collection_names() if not n.startswith("cred_migrations"))
+
+
+def snapshot(database):
+    return {
+        name: (list(database[name].find()), database[name].index_information())
+        for name in database.list_collection_names()
+    }
+
+
+def valid_document(**fields):
+    return {
+        "credential_id": "6f1c1f8e-3d5b-4c59-9a55-0c8e2f2d9b10",
+        "name": "raw",
+        "platform": "youtube",
+        "customer_id": "acme",
+        **fields,
+    }
+
+
+def write_scripts(directory, scripts):
+    """Write migration scripts {name: body of up(db)} into a fresh migrations directory."""
+    directory.mkdir()
+    for name, up_body in scripts.items():
+        (directory / f"{name}.py").write_text(
+            f"def up(db):\n    {up_body}\n\n\ndef down(db, force=False):\n    pass\n"
+        )
+    return {"CRED_MIGRATIONS_DIR": str(directory)}
+
+
+def test_empty_database_gets_seven_collections_with_contract_indexes(scratch_db):
+    applied = migrator(scratch_db).apply()
+    assert applied == [
+        "018_create_youtube_credentials",
+        "056_create_instagram_credentials",
+        "057_create_tiktok_credentials",
+        "058_create_twitter_credentials",
+        "059_create_linkedin_credentials",
+        "060_create_facebook_credentials",
+        "061_create_reddit_credentials",
+    ]
+    assert user_collections(scratch_db) == COLLECTIONS
+    for name in COLLECTIONS:
+        indexes = scratch_db[name].index_information()
+        found = {index: (info["key"], bool(info.get("unique"))) for index, info in indexes.items()}
+        assert found == CONTRACT_INDEXES, name
+    assert drift(scratch_db) == []
+
+
+def test_validator_rejects_a_raw_insert_without_customer_id(scratch_db):
+    migrator(scratch_db).apply()
+    collection = scratch_db["youtube_credentials"]
+    document = valid_document()
+    del document["customer_id"]
+    with pytest.raises(WriteError) as caught:
+        collection.insert_one(document)
+    assert caught.value.code == 121  # DocumentValidationFailure
+    collection.insert_one(valid_document(upload_count=2))  # an int32 count is fine too
+    with pytest.raises(WriteError):
+        collection.insert_one(
+            valid_document(credential_id="00000000-0000-4000-8000-000000000000", platform="tiktok")
+        )
+
+
+def test_second_run_applies_nothing_and_says_so(scratch_db, manage):
+    first = manage("apply_cred_migrations", database=scratch_db.name)
+    assert first.returncode == 0, first.stderr
+    assert len(first.stdout.splitlines()) == 7
+    assert all(line.startswith("applied ") for line in first.stdout.splitlines())
+    before = snapshot(scratch_db)
+    second = manage("apply_cred_migrations", database=scratch_db.name)
+    assert second.returncode == 0
+    assert second.stdout.strip() == "No pending migrations: 7 applied, nothing to do."
+    assert snapshot(scratch_db) == before
+
+
+def test_dry_run_prints_commands_and_changes_nothing(scratch_db, manage):
+    before = snapshot(scratch_db)
+    result = manage("apply_cred_migrations", "--dry-run", database=scratch_db.name)
+    assert result.returncode == 0, result.stderr
+    assert '{"create": "reddit_credentials", "validator": {"$jsonSchema"' in result.stdout
+    assert '"createIndexes": "youtube_credentials"' in result.stdout
+    assert "061_create_reddit_credentials: 2 command(s)" in result.stdout
+    assert snapshot(scratch_db) == before == {}
+
+
+def test_list_shows_applied_pending_and_changed(scratch_db, manage, tmp_path):
+    directory = tmp_path / "migrations"
+    env = write_scripts(directory, {n: f"db.command({{'create': 'c{n}'}})" for n in ("001_step", "002_step")})
+    assert (
+        manage("apply_cred_migrations", "--target", "001", database=scratch_db.name, env=env).returncode == 0
+    )
+    (directory / "001_step.py").write_text((directory / "001_step.py").read_text() + "# edited\n")
+    listing = manage("apply_cred_migrations", "--list", database=scratch_db.name, env=env).stdout.splitlines()
+    today = datetime.now(UTC).strftime("%Y-%m-%d")
+    assert listing[0].startswith("001_step") and f"applied  {today}" in listing[0]
+    assert listing[0].endswith("CHANGED since applied")
+    assert listing[1].split() == ["002_step", "pending"]
+
+
+def test_rollback_undoes_the_last_applied_and_refuses_to_drop_documents(scratch_db, manage):
+    migrator(scratch_db).apply()
+    scratch_db["reddit_credentials"].insert_one(valid_document(platform="reddit"))
+
+    refused = manage("apply_cred_migrations", "--rollback", database=scratch_db.name)
+    assert refused.returncode == 1
+    assert refused.stderr.strip() == (
+        "CommandError: rolling back 061_create_reddit_credentials failed: refusing to drop "
+        "reddit_credentials: it holds 1 document(s); pass --force to drop it anyway"
+    )
+    assert "reddit_credentials" in scratch_db.list_collection_names()
+
+    forced = manage("apply_cred_migrations", "--rollback", "2", "--force", database=scratch_db.name)
+    assert forced.returncode == 0, forced.stderr
+    assert forced.stdout.splitlines() == [
+        "rolled back 061_create_reddit_credentials",
+        "rolled back 060_create_facebook_credentials",
+    ]
+    assert "reddit_credentials" not in scratch_db.list_collection_names()
+    assert "facebook_credentials" not in scratch_db.list_collection_names()
+    assert [s.name for s in migrator(scratch_db).pending()] == [
+        "060_create_facebook_credentials",
+        "061_create_reddit_credentials",
+    ]
+
+
+def test_018_adopts_a_populated_youtube_collection(scratch_db):
+    legacy = [
+        {
+            "_id": ObjectId(),
+            "credential_id": f"6f1c1f8e-3d5b-4c59-9a55-0c8e2f2d9b{n:02d}",
+            "name": f"legacy {n}",
+            "customer_id": f"cust-{n}",
+            "channel_id": f"UC{n}",
+            "client_secret": "written before the console",
+            "upload_count": n,
+            "legacy_field": {"kept": True},
+        }
+        for n in range(25)
+    ]
+    legacy.append({"_id": ObjectId(), "credential_id": "6f1c1f8e-3d5b-4c59-9a55-0c8e2f2d9bff"})
+    scratch_db["youtube_credentials"].insert_many(legacy)
+    scratch_db["youtube_credentials"].create_index("customer_id")
+
+    migrator(scratch_db).apply(target=18)
+
+    collection = scratch_db["youtube_credentials"]
+    assert list(collection.find().sort("_id", 1)) == sorted(legacy, key=lambda d: d["_id"])
+    options = {c["name"]: c["options"] for c in scratch_db.list_collections()}["youtube_credentials"]
+    assert options["validationLevel"] == "moderate"
+    assert set(collection.index_information()) == set(CONTRACT_INDEXES)
+    # A legacy document that breaks the new rules can still be updated...
+    collection.update_one({"name": "legacy 3"}, {"$set": {"notes": "touched"}})
+    assert collection.find_one({"name": "legacy 3"})["notes"] == "touched"
+    # ...while a new one must follow them.
+    with pytest.raises(WriteError):
+        collection.insert_one({"credential_id": "6f1c1f8e-3d5b-4c59-9a55-0c8e2f2d9b99", "name": "new"})
+
+
+def test_concurrent_runs_apply_each_migration_once(scratch_db, manage):
+    runs = [manage("apply_cred_migrations", database=scratch_db.name, background=True) for _ in range(2)]
+    outputs = [run.communicate(timeout=120) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], outputs
+    applied_lines = [line for out, _ in outputs for line in out.splitlines() if line.startswith("applied ")]
+    assert len(applied_lines) == 7
+    assert len({line.split()[1] for line in applied_lines}) == 7
+    assert scratch_db[CHANGELOG_COLLECTION].count_documents({"status": "applied"}) == 7
+
+
+SLOW_SCRIPT = """
+import os, time
+
+def up(db):
+    db.command({"create": "slow_step_started"})
+    if os.environ.get("HANG_IN_MIGRATION"):
+        time.sleep(600)
+
+def down(db, force=False):
+    pass
+"""
+
+
+def test_a_killed_run_loses_its_lease_and_the_next_run_finishes(scratch_db, manage, tmp_path):
+    directory = tmp_path / "migrations"
+    env = write_scripts(directory, {"001_first": "pass", "003_last": "db.command({'create': 'last'})"})
+    (directory / "002_slow.py").write_text(SLOW_SCRIPT)
+    env["CRED_MIGRATION_LEASE_SECONDS"] = "2"
+
+    doomed = manage(
+        "apply_cred_migrations",
+        database=scratch_db.name,
+        background=True,
+        env={**env, "HANG_IN_MIGRATION": "1"},
+    )
+    deadline = time.monotonic() + 60
+    while "slow_step_started" not in scratch_db.list_collection_names():
+        assert time.monotonic() < deadline and doomed.poll() is None
+        time.sleep(0.2)
+    doomed.send_signal(signal.SIGKILL)
+    doomed.wait()
+
+    holder = scratch_db[LOCK_COLLECTION].find_one({"_id": LOCK_NAME})["holder"]
+    assert holder["pid"] == doomed.pid
+
+    result = manage("apply_cred_migrations", "--lock-timeout", "30", database=scratch_db.name, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0] == "applied 002_slow" or result.stdout.startswith("applied 002_slow")
+    assert "applied 003_last" in result.stdout
+    assert "applied 001_first" not in result.stdout
+    assert "last" in scratch_db.list_collection_names()
+
+
+def test_a_held_lock_times_out_naming_its_holder(scratch_db, manage):
+    lock = LeaseLock(scratch_db[LOCK_COLLECTION], LOCK_NAME, lease_seconds=60)
+    lock.acquire(timeout=1)
+    try:
+        result = manage("apply_cred_migrations", "--lock-timeout", "1", database=scratch_db.name)
+    finally:
+        lock.release()
+    assert result.returncode == 1
+    message = result.stderr.strip()
+    assert message.startswith("CommandError: lock 'apply_cred_migrations' is held by ")
+    assert f"(pid {os.getpid()})" in message and "since" in message
+    assert user_collections(scratch_db) == []
+
+
+def test_a_failing_migration_is_recorded_and_stops_the_run(scratch_db, manage, tmp_path):
+    env = write_scripts(
+        tmp_path / "migrations",
+        {"001_ok": "pass", "002_bad": "db.command({'collMod': 'does_not_exist'})", "003_later": "pass"},
+    )
+    result = manage("apply_cred_migrations", database=scratch_db.name, env=env)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("CommandError: 002_bad failed: OperationFailure:")
+    failed = scratch_db[CHANGELOG_COLLECTION].find_one({"_id": "002_bad"})
+    assert failed["status"] == "failed" and "does_not_exist" in failed["error"]
+    listing = manage("apply_cred_migrations", "--list", database=scratch_db.name, env=env).stdout
+    assert "002_bad" in listing and "failed" in listing
+    assert listing.splitlines()[2].split() == ["003_later", "pending"]
+
+
+def test_fake_records_without_running(scratch_db, manage):
+    result = manage("apply_cred_migrations", "--fake", "018", database=scratch_db.name)
+    assert result.returncode == 0, result.stderr
+    assert "youtube_credentials" not in scratch_db.list_collection_names()
+    assert scratch_db[CHANGELOG_COLLECTION].find_one({"_id": "018_create_youtube_credentials"})["faked"]
+    rest = manage("apply_cred_migrations", database=scratch_db.name)
+    assert "018_create_youtube_credentials" not in rest.stdout
+    assert len(rest.stdout.splitlines()) == 6
+
+
+def test_target_applies_up_to_and_including(scratch_db, manage):
+    result = manage("apply_cred_migrations", "--target", "057", database=scratch_db.name)
+    assert result.returncode == 0, result.stderr
+    assert user_collections(scratch_db) == [
+        "instagram_credentials",
+        "tiktok_credentials",
+        "youtube_credentials",
+    ]
+    unknown = manage("apply_cred_migrations", "--target", "999", database=scratch_db.name)
+    assert unknown.returncode == 1
+    assert unknown.stderr.strip() == "CommandError: no migration numbered 999 in " + str(
+        settings.CRED_MIGRATIONS_DIR
+    )
+
+
+def test_unreachable_database_is_one_line_without_the_password(manage):
+    result = manage(
+        "apply_cred_migrations",
+        database="anything",
+        env={"MONGODB_URI": "mongodb://operator:hunter2@127.0.0.1:9/", "MONGODB_TIMEOUT_MS": "500"},
+    )
+    assert result.returncode == 1
+    assert "hunter2" not in result.stderr + result.stdout
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert result.stderr.startswith("CommandError: cannot reach MongoDB at 127.0.0.1:9")
+
+
+def test_drift_check_names_what_differs(scratch_db, manage):
+    migrator(scratch_db).apply()
+    scratch_db["tiktok_credentials"].drop_index("is_active_1")
+    scratch_db["tiktok_credentials"].create_index([("is_active", -1)], name="is_active_1")
+    scratch_db["reddit_credentials"].drop_index("customer_id_1")
+    scratch_db["linkedin_credentials"].drop()
+    scratch_db.command({"collMod": "facebook_credentials", "validator": {"$jsonSchema": {"properties": {}}}})
+
+    result = manage("check", database=scratch_db.name)
+    assert result.returncode == 0  # warnings: the console still starts
+    output = result.stderr
+    assert "(credentials.W001) collection linkedin_credentials is missing" in output
+    assert "(credentials.W002) reddit_credentials: index customer_id_1 is missing" in output
+    assert "(credentials.W003) tiktok_credentials: index is_active_1 differs" in output
+    assert "(credentials.W004) facebook_credentials: validator lacks model field page_access_token" in output
+    assert "youtube_credentials" not in output
