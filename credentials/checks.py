@@ -1,15 +1,17 @@
-"""`manage.py check`: drift between the platform registry and the database.
+"""`manage.py check`: encryption keys, and drift between the platform registry and the database.
 
 Reported as warnings, so that `runserver` and `migrate` still start on a database that
 `apply_cred_migrations` has not prepared yet; the message says what to run.
 """
 
 from django.core import checks
+from django.core.exceptions import ImproperlyConfigured
 from pymongo.errors import PyMongoError
 
 from .collections import expected_indexes
 from .mongo import DatabaseUnavailable, connected_database
 from .platforms import REGISTRY
+from .secrets import keyring
 
 HINT = "Run `python manage.py apply_cred_migrations`, or a new migration for a changed model."
 
@@ -55,3 +57,12 @@ def check_collections_match_registry(app_configs=None, **kwargs):
         return drift(connected_database())
     except (DatabaseUnavailable, PyMongoError) as exc:
         return [_warning(f"cannot check the credential collections: {exc}", 0)]
+
+
+@checks.register()
+def check_encryption_keys(app_configs=None, **kwargs):
+    try:
+        keyring()
+    except ImproperlyConfigured as exc:
+        return [checks.Error(str(exc), id="credentials.E001")]
+    return []

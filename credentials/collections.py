@@ -55,13 +55,17 @@ def create_or_adopt(db, platform_key):
         db.command({"createIndexes": name, "indexes": missing})
 
 
-def set_validator(db, platform_key):
-    """Replace the collection's validator with the one the registry generates now."""
+def set_validator(db, platform_key, *, encrypted_secrets=True):
+    """Replace the collection's validator with the one the registry generates now.
+
+    `validationLevel: "moderate"`: documents that do not match yet (plain-text secrets
+    awaiting `rotate_cred_keys`) stay updatable.
+    """
     platform = get_platform(platform_key)
     db.command(
         {
             "collMod": platform.collection,
-            "validator": json_schema_for(platform),
+            "validator": json_schema_for(platform, encrypted_secrets=encrypted_secrets),
             "validationLevel": "moderate",
         }
     )

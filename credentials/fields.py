@@ -1,16 +1,72 @@
 """Field types with a meaning of their own in the storage contract."""
 
+from django import forms
 from django.db import models
+from django.db.models.query_utils import DeferredAttribute
+
+from .secrets import SecretValue
+
+
+def as_secret(value):
+    """None for "no secret"; otherwise a SecretValue (plain text typed by code is wrapped)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, SecretValue):
+        return value
+    return SecretValue(plain=str(value))
+
+
+class SecretAttribute(DeferredAttribute):
+    """Assigning plain text to a secret attribute wraps it at once, so it is never held bare."""
+
+    def __set__(self, instance, value):
+        instance.__dict__[self.field.attname] = as_secret(value)
+
+
+class SecretFormField(forms.CharField):
+    """Write-only: the form never shows the stored secret, and a blank entry changes nothing."""
+
+    def __init__(self, **kwargs):
+        kwargs.update(required=False, max_length=None, strip=True)
+        # Whatever widget a caller suggests (the admin offers a textarea for text fields),
+        # a secret is typed into a password box that is never filled back in.
+        kwargs["widget"] = forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"})
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        return ""  # never render the secret, not even encrypted
+
+    def has_changed(self, initial, data):
+        return bool(data)
 
 
 class SecretField(models.TextField):
-    """A credential secret (token, client or app secret).
+    """A credential secret (token, client or app secret), encrypted at rest.
 
-    Every secret of every platform is declared with this type, so the registry can list
-    them and encryption at rest happens in exactly one place.
+    Every secret of every platform is declared with this type: the registry lists them
+    by it, and encryption and decryption happen here and in `credentials.secrets` only.
     """
+
+    descriptor_class = SecretAttribute
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("null", True)
         kwargs.setdefault("blank", True)
         super().__init__(*args, **kwargs)
+
+    def from_db_value(self, value, expression, connection):
+        return None if value is None else SecretValue.from_stored(value)
+
+    def to_python(self, value):
+        return as_secret(value)
+
+    def get_prep_value(self, value):
+        secret = as_secret(value)
+        return None if secret is None else secret.stored()
+
+    def value_to_string(self, obj):
+        # Serialisers (dumpdata) get the sealed form, never plain text.
+        return self.get_prep_value(self.value_from_object(obj))
+
+    def formfield(self, **kwargs):
+        return super().formfield(**{"form_class": SecretFormField, **kwargs})

@@ -8,6 +8,7 @@ from django.db import models
 from django_mongodb_backend.fields import ArrayField, ObjectIdAutoField
 
 from .fields import SecretField
+from .secrets import ENCRYPTED_PATTERN
 
 # Fields every document must carry; everything else may be absent or null.
 REQUIRED_FIELDS = ("_id", "credential_id", "name", "platform", "customer_id")
@@ -45,12 +46,18 @@ def field_schema(field, *, required):
     return schema
 
 
-def json_schema_for(platform):
-    """The validator document for `platform`'s collection."""
+def json_schema_for(platform, *, encrypted_secrets=True):
+    """The validator document for `platform`'s collection.
+
+    With `encrypted_secrets`, a secret field that is present must be in the encrypted
+    format, so the database itself refuses plain text from any client.
+    """
     properties = {}
     for field in platform.model._meta.concrete_fields:
         name = field.db_column or field.attname
         properties[name] = field_schema(field, required=name in REQUIRED_FIELDS)
+        if encrypted_secrets and isinstance(field, SecretField):
+            properties[name]["pattern"] = ENCRYPTED_PATTERN
     properties["platform"]["enum"] = [platform.key]
     properties["credential_id"]["pattern"] = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
     return {

@@ -111,6 +111,12 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 
+# Fernet keys sealing credential secrets, comma-separated: the first encrypts, all decrypt.
+# Checked at start-up (see credentials.secrets); there is no plain-text fallback.
+CREDENTIALS_ENCRYPTION_KEYS = env.list("CREDENTIALS_ENCRYPTION_KEYS", default=[])
+# Error reports (500 pages, mails) mask every credential secret posted in a form.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "credentials.error_reports.SecretsReporterFilter"
+
 # Where `apply_cred_migrations` finds its numbered scripts, and how long its lock lease lasts.
 CRED_MIGRATIONS_DIR = Path(env.str("CRED_MIGRATIONS_DIR", default=str(BASE_DIR / "migrations_mongo")))
 CRED_MIGRATION_LEASE_SECONDS = env.float("CRED_MIGRATION_LEASE_SECONDS", default=60.0)

@@ -79,6 +79,7 @@ def manage(mongodb_uri):
             "MONGODB_URI": mongodb_uri,
             "MONGODB_NAME": database,
             "MONGODB_TIMEOUT_MS": "3000",
+            "CREDENTIALS_ENCRYPTION_KEYS": ",".join(settings.CREDENTIALS_ENCRYPTION_KEYS),
             **(env or {}),
         }
         command = [sys.executable, str(PROJECT_DIR / "manage.py"), *args]

@@ -16,3 +16,8 @@ from credsite.settings import *  # noqa: E402,F403
 
 # Hashing passwords slowly protects nothing here and costs seconds per test.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Fixed keys for the suite ("A" seals; tests that rotate add "B").
+TEST_KEY_A = "4rA0qk8a3G2iVw1O9YFz5bB1U3c6kq9vHq0Zl8H5p2E="
+TEST_KEY_B = "Zm9yLXRlc3RzLW9ubHktYi0wMTIzNDU2Nzg5YWJjZGU="
+CREDENTIALS_ENCRYPTION_KEYS = [TEST_KEY_A]

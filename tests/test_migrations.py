@@ -71,6 +71,7 @@ def test_empty_database_gets_seven_collections_with_contract_indexes(scratch_db)
         "059_create_linkedin_credentials",
         "060_create_facebook_credentials",
         "061_create_reddit_credentials",
+        "062_require_encrypted_secrets",
     ]
     assert user_collections(scratch_db) == COLLECTIONS
     for name in COLLECTIONS:
@@ -98,12 +99,12 @@ def test_validator_rejects_a_raw_insert_without_customer_id(scratch_db):
 def test_second_run_applies_nothing_and_says_so(scratch_db, manage):
     first = manage("apply_cred_migrations", database=scratch_db.name)
     assert first.returncode == 0, first.stderr
-    assert len(first.stdout.splitlines()) == 7
+    assert len(first.stdout.splitlines()) == 8
     assert all(line.startswith("applied ") for line in first.stdout.splitlines())
     before = snapshot(scratch_db)
     second = manage("apply_cred_migrations", database=scratch_db.name)
     assert second.returncode == 0
-    assert second.stdout.strip() == "No pending migrations: 7 applied, nothing to do."
+    assert second.stdout.strip() == "No pending migrations: 8 applied, nothing to do."
     assert snapshot(scratch_db) == before
 
 
@@ -132,7 +133,7 @@ def test_list_shows_applied_pending_and_changed(scratch_db, manage, tmp_path):
 
 
 def test_rollback_undoes_the_last_applied_and_refuses_to_drop_documents(scratch_db, manage):
-    migrator(scratch_db).apply()
+    migrator(scratch_db).apply(target=61)
     scratch_db["reddit_credentials"].insert_one(valid_document(platform="reddit"))
 
     refused = manage("apply_cred_migrations", "--rollback", database=scratch_db.name)
@@ -154,6 +155,7 @@ def test_rollback_undoes_the_last_applied_and_refuses_to_drop_documents(scratch_
     assert [s.name for s in migrator(scratch_db).pending()] == [
         "060_create_facebook_credentials",
         "061_create_reddit_credentials",
+        "062_require_encrypted_secrets",
     ]
 
 
@@ -195,9 +197,9 @@ def test_concurrent_runs_apply_each_migration_once(scratch_db, manage):
     outputs = [run.communicate(timeout=120) for run in runs]
     assert [run.returncode for run in runs] == [0, 0], outputs
     applied_lines = [line for out, _ in outputs for line in out.splitlines() if line.startswith("applied ")]
-    assert len(applied_lines) == 7
-    assert len({line.split()[1] for line in applied_lines}) == 7
-    assert scratch_db[CHANGELOG_COLLECTION].count_documents({"status": "applied"}) == 7
+    assert len(applied_lines) == 8
+    assert len({line.split()[1] for line in applied_lines}) == 8
+    assert scratch_db[CHANGELOG_COLLECTION].count_documents({"status": "applied"}) == 8
 
 
 SLOW_SCRIPT = """
@@ -280,7 +282,7 @@ def test_fake_records_without_running(scratch_db, manage):
     assert scratch_db[CHANGELOG_COLLECTION].find_one({"_id": "018_create_youtube_credentials"})["faked"]
     rest = manage("apply_cred_migrations", database=scratch_db.name)
     assert "018_create_youtube_credentials" not in rest.stdout
-    assert len(rest.stdout.splitlines()) == 6
+    assert len(rest.stdout.splitlines()) == 7
 
 
 def test_target_applies_up_to_and_including(scratch_db, manage):

@@ -1,0 +1,78 @@
+"""What the benchmarks share: a database server of their own, and timing."""
+
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def database_server():
+    """MONGODB_URI if set; else the embedded database in a process of its own.
+
+    A separate process, so the server and the code measured do not share one interpreter.
+    """
+    if os.environ.get("MONGODB_URI"):
+        yield os.environ["MONGODB_URI"]
+        return
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "manage.py", "devdb", "--memory", "--port", str(port)],
+        cwd=PROJECT_DIR,
+        env={**os.environ, "DEBUG": "true"},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    server.stdout.readline()  # "listening on ..."
+    try:
+        yield f"mongodb://127.0.0.1:{port}/"
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def setup_django(uri, database):
+    os.environ.update(
+        DJANGO_SETTINGS_MODULE="credsite.settings",
+        DEBUG="false",
+        SECRET_KEY="bench-" + "x" * 50,
+        ALLOWED_HOSTS="testserver",
+        SECURE_SSL_REDIRECT="false",
+        MONGODB_URI=uri,
+        MONGODB_NAME=database,
+        CREDENTIALS_ENCRYPTION_KEYS=os.environ.get(
+            "BENCH_KEYS", "4rA0qk8a3G2iVw1O9YFz5bB1U3c6kq9vHq0Zl8H5p2E="
+        ),
+    )
+    sys.path.insert(0, str(PROJECT_DIR))
+    import django
+
+    django.setup()
+
+
+def timed(function, repeat=1):
+    """(median seconds, last result) over `repeat` runs."""
+    times, result = [], None
+    for _ in range(repeat):
+        started = time.perf_counter()
+        result = function()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times), result
+
+
+def report(rows):
+    width = max(len(name) for name, _ in rows)
+    for name, value in rows:
+        print(f"  {name:<{width}}  {value}")

@@ -1,0 +1,29 @@
+"""`make bench`: the console's speed figures, on a database server of the benchmarks' own."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import database_server, setup_django  # noqa: E402
+
+BENCH_DATABASE = "credentials_bench"
+
+
+def main():
+    with database_server() as uri:
+        setup_django(uri, BENCH_DATABASE)
+        from django.db import connection
+
+        from bench import bench_secrets
+
+        database = connection.database
+        database.client.drop_database(BENCH_DATABASE)
+        try:
+            bench_secrets.run(database)
+        finally:
+            database.client.drop_database(BENCH_DATABASE)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,54 @@
+"""Re-encrypt every credential secret under the first key of CREDENTIALS_ENCRYPTION_KEYS."""
+
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management.base import BaseCommand, CommandError
+from pymongo.errors import PyMongoError
+
+from credentials.mongo import DatabaseUnavailable, connected_database, server_address
+from credentials.platforms import REGISTRY
+from credentials.rotation import rotate_collection
+from credentials.secrets import keyring
+
+
+class Command(BaseCommand):
+    help = (
+        "Re-encrypt all secrets of the seven collections under the current (first) key, and "
+        "encrypt plain text found. Idempotent; run it again to resume after an interruption."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--dry-run", action="store_true", help="Count what would change; write nothing.")
+        parser.add_argument(
+            "--batch-size", type=int, default=500, help="Documents per bulk write (default 500)."
+        )
+
+    def handle(self, *args, dry_run, batch_size, **options):
+        if batch_size < 1:
+            raise CommandError("--batch-size must be at least 1")
+        try:
+            current = keyring().current_id
+            database = connected_database()
+            self.stdout.write(f"{'Dry run: counting' if dry_run else 'Re-encrypting'} under key {current}")
+            for platform in REGISTRY.values():
+                report = rotate_collection(
+                    database[platform.collection],
+                    platform.secret_fields,
+                    batch_size=batch_size,
+                    dry_run=dry_run,
+                    progress=self._progress,
+                )
+                for credential_id, name in report.undecryptable:
+                    self.stdout.write(
+                        f"  {platform.collection} {credential_id} {name}: cannot be decrypted with the "
+                        "configured keys (left as it is)"
+                    )
+                self.stdout.write(report.summary())
+        except (ImproperlyConfigured, DatabaseUnavailable) as exc:
+            raise CommandError(str(exc)) from exc
+        except PyMongoError as exc:
+            raise CommandError(f"database error at {server_address()}: {exc}") from exc
+
+    def _progress(self, report):
+        if report.documents:
+            self.stdout.write(f"  {report.collection}: {report.documents} documents read")
+            self.stdout.flush()
