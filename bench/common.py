@@ -52,9 +52,7 @@ def setup_django(uri, database):
         SECURE_SSL_REDIRECT="false",
         MONGODB_URI=uri,
         MONGODB_NAME=database,
-        CREDENTIALS_ENCRYPTION_KEYS=os.environ.get(
-            "BENCH_KEYS", "4rA0qk8a3G2iVw1O9YFz5bB1U3c6kq9vHq0Zl8H5p2E="
-        ),
+        CREDENTIALS_ENCRYPTION_KEYS=os.environ.get("BENCH_KEYS", "4rA0qk8a3G2iVw1O9YFz5bB1U3c6kq9vHq0Zl8H5p2E="),
     )
     sys.path.insert(0, str(PROJECT_DIR))
     import django

@@ -1,18 +1,139 @@
-from django.contrib import admin
+"""The console: one admin page per platform, all from one base, plus tenant grants on users."""
 
-from .forms import form_for
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.http import Http404
+from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.utils.html import format_html
+from django.utils.timesince import timesince, timeuntil
+from django.views.decorators.debug import sensitive_post_parameters
+
+from .actions import activate_selected, deactivate_selected, export_csv, mark_for_reauthentication
+from .admin_filters import TenantFilter, TokenStatusFilter
+from .error_reports import SECRET_FIELD_NAMES
+from .forms import CLEAR_SUFFIX, form_for
+from .models import TenantAccess
 from .platforms import REGISTRY
+from .tenancy import TenantScope
+from .token_status import COLOURS, token_status
+
+AUDIT_FIELDS = ("created_at", "created_by", "updated_at", "updated_by")
 
 
 class CredentialAdmin(admin.ModelAdmin):
-    platform = None
+    platform = None  # the registry entry, set for each platform below
+    list_per_page = 50
+    date_hierarchy = "created_at"
+    ordering = ("-created_at",)
+    actions = [deactivate_selected, activate_selected, mark_for_reauthentication, export_csv]
+    readonly_fields = ("credential_id", "platform", "token_expires", *AUDIT_FIELDS)
+    list_display = (
+        "name", "customer_id", "account", "is_active", "is_authenticated",
+        "token_status_badge", "last_used_at", "updated_at",
+    )  # fmt: skip
+
+    def get_list_filter(self, request):
+        return (
+            TenantFilter,
+            "is_active",
+            "is_authenticated",
+            TokenStatusFilter,
+            *self.platform.choice_fields,
+        )
+
+    def get_search_fields(self, request):
+        return ("name", "customer_id", *self.platform.identity_fields)
+
+    def get_fieldsets(self, request, obj=None):
+        platform = self.platform
+
+        def with_clear_boxes(names):
+            # Each secret is followed by its "clear" box (see credentials.forms).
+            return [(name, name + CLEAR_SUFFIX) if name in platform.secret_fields else name for name in names]
+
+        counts = [f for f in ("upload_count", "last_upload_status", "post_count", "last_post_status")
+                  if hasattr(platform.model, f)]  # fmt: skip
+        facts = platform.token_facts
+        return [
+            ("Identity", {"fields": ["name", "customer_id", "credential_id", "platform"]}),
+            ("Platform account", {"fields": [*platform.identity_fields, *platform.account_fields]}),
+            ("App credentials", {"fields": with_clear_boxes(platform.app_fields)}),
+            (
+                "Tokens",
+                {
+                    "fields": with_clear_boxes(
+                        [
+                            "access_token",
+                            "refresh_token",
+                            "token_expiry",
+                            "token_expires",
+                            "scopes",
+                            *platform.token_fields,
+                        ]
+                    ),  # fmt: skip
+                    "description": (
+                        f"{platform.label}: access tokens last {facts.access_token_life}; refresh tokens: "
+                        f"{facts.refresh_token}. Scopes to post: {', '.join(facts.post_scopes)}."
+                    ),
+                },
+            ),
+            ("Status", {"fields": ["is_active", "is_authenticated", "last_used_at", "last_token_refresh"]}),
+            ("Audit", {"fields": list(AUDIT_FIELDS)}),
+            ("Notes and counts", {"fields": ["notes", *counts]}),
+        ]
+
+    @admin.display(description="account")
+    def account(self, credential):
+        for name in self.platform.identity_fields:
+            if value := getattr(credential, name):
+                return value
+        return "—"
+
+    @admin.display(description="token status")
+    def token_status_badge(self, credential):
+        status = token_status(credential, self.platform.expiry_fields)
+        return format_html(
+            '<span class="token-status token-{}" style="color: {}; font-weight: bold">{}</span>',
+            status.value,
+            COLOURS[status],
+            status.label,
+        )
+
+    @admin.display(description="token expires")
+    def token_expires(self, credential):
+        expiry = credential.token_expiry if credential else None
+        if expiry is None:
+            return "—"
+        now = timezone.now()
+        return f"in {timeuntil(expiry, now)}" if expiry > now else f"{timesince(expiry, now)} ago"
+
+    # Tenant isolation: every page, action and export starts from this queryset.
+    def get_queryset(self, request):
+        return TenantScope.for_request(request).filter(super().get_queryset(request))
+
+    def get_object(self, request, object_id, from_field=None):
+        credential = super().get_object(request, object_id, from_field)
+        if credential is None:
+            raise Http404("No such credential among the tenants you are granted.")
+        return credential
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.tenant_scope = TenantScope.for_request(request)
+        return form
 
     def save_model(self, request, obj, form, change):
-        user = str(request.user.pk)
+        username = request.user.get_username()
         if not change:
-            obj.created_by = user
-        obj.updated_by = user
+            obj.created_by = username
+        obj.updated_by = username
         super().save_model(request, obj, form, change)
+
+    @method_decorator(sensitive_post_parameters(*sorted(SECRET_FIELD_NAMES)))
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        return super().changeform_view(request, object_id, form_url, extra_context)
 
 
 for platform in REGISTRY.values():
@@ -24,3 +145,37 @@ for platform in REGISTRY.values():
             {"platform": platform, "form": form_for(platform)},
         ),
     )
+
+
+class SuperuserOnly:
+    """Only superusers grant tenants, so no staff user can widen their own reach."""
+
+    def has_add_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+
+class TenantAccessInline(SuperuserOnly, admin.StackedInline):
+    model = TenantAccess
+    can_delete = False
+    verbose_name_plural = "tenants granted"
+
+
+class ConsoleUserAdmin(UserAdmin):
+    inlines = [TenantAccessInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
+        if request.user.is_superuser:
+            return readonly
+        # Nor can a staff user who may edit users make anyone (themselves) more powerful.
+        return (*readonly, "is_superuser", "is_staff", "groups", "user_permissions")
+
+
+admin.site.unregister(get_user_model())
+admin.site.register(get_user_model(), ConsoleUserAdmin)

@@ -47,9 +47,7 @@ def create_or_adopt(db, platform_key):
         db.command({"create": name, "validator": validator, "validationLevel": "strict"})
     existing = db[name].index_information() if name in db.list_collection_names() else {}
     missing = [
-        {"key": dict(key), "name": index_name(key), **opts}
-        for key, opts in INDEXES
-        if index_name(key) not in existing
+        {"key": dict(key), "name": index_name(key), **opts} for key, opts in INDEXES if index_name(key) not in existing
     ]
     if missing:
         db.command({"createIndexes": name, "indexes": missing})
@@ -78,7 +76,5 @@ def drop_collection(db, platform_key, *, force=False):
         return
     count = db[name].estimated_document_count()
     if count and not force:
-        raise MigrationRefused(
-            f"refusing to drop {name}: it holds {count} document(s); pass --force to drop it anyway"
-        )
+        raise MigrationRefused(f"refusing to drop {name}: it holds {count} document(s); pass --force to drop it anyway")
     db.command({"drop": name})

@@ -25,12 +25,19 @@ def secret_status(secret):
 
 class CredentialForm(forms.ModelForm):
     secret_fields = ()
+    tenant_scope = None  # set by the admin: the tenants the signed-in user is granted
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name in self.secret_fields:
             if name in self.fields:
                 self.fields[name].help_text = secret_status(getattr(self.instance, name, None))
+
+    def clean_customer_id(self):
+        customer_id = self.cleaned_data["customer_id"]
+        if self.tenant_scope is not None and not self.tenant_scope.allows(customer_id):
+            raise forms.ValidationError(f"You are not granted tenant “{customer_id}”.")
+        return customer_id
 
     def clean(self):
         cleaned = super().clean()

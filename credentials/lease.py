@@ -25,9 +25,7 @@ class LockTimeout(Exception):
         self.holder = holder
         since = holder.get("since")
         since_text = since.strftime("%Y-%m-%d %H:%M:%S UTC") if since else "an unknown time"
-        super().__init__(
-            f"lock {name!r} is held by {holder.get('host')} (pid {holder.get('pid')}) since {since_text}"
-        )
+        super().__init__(f"lock {name!r} is held by {holder.get('host')} (pid {holder.get('pid')}) since {since_text}")
 
 
 class LeaseLock:

@@ -186,9 +186,7 @@ class Migrator:
         """Undo the last `count` applied migrations, newest first; returns their names."""
 
         def work():
-            applied = list(
-                self.changelog.find({"status": "applied"}).sort([("applied_at", -1), ("number", -1)])
-            )
+            applied = list(self.changelog.find({"status": "applied"}).sort([("applied_at", -1), ("number", -1)]))
             undone = []
             for record in applied[:count]:
                 script = self.script(record["number"])

@@ -9,6 +9,7 @@ OBJECT_ID_AUTO_FIELD = "django_mongodb_backend.fields.ObjectIdAutoField"
 
 class MongoAdminConfig(AdminConfig):
     default_auto_field = OBJECT_ID_AUTO_FIELD
+    default_site = "credentials.sites.ConsoleAdminSite"
 
 
 class MongoAuthConfig(AuthConfig):

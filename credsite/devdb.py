@@ -36,9 +36,7 @@ def installed_secantus_version():
 def require_supported_secantus():
     version = installed_secantus_version()
     if version is None:
-        raise DevDatabaseError(
-            "SecantusDB is not installed: run `make install` (it is a development dependency)"
-        )
+        raise DevDatabaseError("SecantusDB is not installed: run `make install` (it is a development dependency)")
     if version != SUPPORTED_SECANTUS_VERSION:
         raise DevDatabaseError(
             f"SecantusDB {version} is installed but this project is verified only against "

@@ -104,3 +104,22 @@ def manage(mongodb_uri):
         )
 
     return run
+
+
+@pytest.fixture
+def staff_user(db):
+    """A staff user granted tenants "acme" and "globex", with every credential permission."""
+    from django.contrib.auth.models import Permission, User
+
+    from credentials.models import TenantAccess
+
+    user = User.objects.create_user("scoped", password="scoped-password-1", is_staff=True)
+    user.user_permissions.set(Permission.objects.filter(content_type__app_label="credentials"))
+    TenantAccess.objects.create(user=user, customer_ids=["acme", "globex"])
+    return user
+
+
+@pytest.fixture
+def staff_client(client, staff_user):
+    client.force_login(staff_user)
+    return client

@@ -77,6 +77,5 @@ class RedditCredentialFactory(CredentialFactory):
 
 
 FACTORIES = {
-    factory_class._meta.model.platform_key: factory_class
-    for factory_class in CredentialFactory.__subclasses__()
+    factory_class._meta.model.platform_key: factory_class for factory_class in CredentialFactory.__subclasses__()
 }

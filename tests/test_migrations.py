@@ -55,9 +55,7 @@ def write_scripts(directory, scripts):
     """Write migration scripts {name: body of up(db)} into a fresh migrations directory."""
     directory.mkdir()
     for name, up_body in scripts.items():
-        (directory / f"{name}.py").write_text(
-            f"def up(db):\n    {up_body}\n\n\ndef down(db, force=False):\n    pass\n"
-        )
+        (directory / f"{name}.py").write_text(f"def up(db):\n    {up_body}\n\n\ndef down(db, force=False):\n    pass\n")
     return {"CRED_MIGRATIONS_DIR": str(directory)}
 
 
@@ -91,9 +89,7 @@ def test_validator_rejects_a_raw_insert_without_customer_id(scratch_db):
     assert caught.value.code == 121  # DocumentValidationFailure
     collection.insert_one(valid_document(upload_count=2))  # an int32 count is fine too
     with pytest.raises(WriteError):
-        collection.insert_one(
-            valid_document(credential_id="00000000-0000-4000-8000-000000000000", platform="tiktok")
-        )
+        collection.insert_one(valid_document(credential_id="00000000-0000-4000-8000-000000000000", platform="tiktok"))
 
 
 def test_second_run_applies_nothing_and_says_so(scratch_db, manage):
@@ -121,9 +117,7 @@ def test_dry_run_prints_commands_and_changes_nothing(scratch_db, manage):
 def test_list_shows_applied_pending_and_changed(scratch_db, manage, tmp_path):
     directory = tmp_path / "migrations"
     env = write_scripts(directory, {n: f"db.command({{'create': 'c{n}'}})" for n in ("001_step", "002_step")})
-    assert (
-        manage("apply_cred_migrations", "--target", "001", database=scratch_db.name, env=env).returncode == 0
-    )
+    assert manage("apply_cred_migrations", "--target", "001", database=scratch_db.name, env=env).returncode == 0
     (directory / "001_step.py").write_text((directory / "001_step.py").read_text() + "# edited\n")
     listing = manage("apply_cred_migrations", "--list", database=scratch_db.name, env=env).stdout.splitlines()
     today = datetime.now(UTC).strftime("%Y-%m-%d")
@@ -295,9 +289,7 @@ def test_target_applies_up_to_and_including(scratch_db, manage):
     ]
     unknown = manage("apply_cred_migrations", "--target", "999", database=scratch_db.name)
     assert unknown.returncode == 1
-    assert unknown.stderr.strip() == "CommandError: no migration numbered 999 in " + str(
-        settings.CRED_MIGRATIONS_DIR
-    )
+    assert unknown.stderr.strip() == "CommandError: no migration numbered 999 in " + str(settings.CRED_MIGRATIONS_DIR)
 
 
 def test_unreachable_database_is_one_line_without_the_password(manage):

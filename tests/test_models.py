@@ -117,9 +117,7 @@ def test_twitter_oauth1a_needs_api_pair_and_token_secret_with_a_token(db):
         "access_token_secret whenever access_token is set",
     )
     build("twitter", **legacy, api_key="k", api_secret="s").full_clean()
-    build(
-        "twitter", **legacy, api_key="k", api_secret="s", access_token="t", access_token_secret="x"
-    ).full_clean()
+    build("twitter", **legacy, api_key="k", api_secret="s", access_token="t", access_token_secret="x").full_clean()
 
 
 def test_linkedin_organization_posting_needs_organization_id(db):

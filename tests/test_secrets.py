@@ -155,9 +155,7 @@ def test_query_logs_carry_no_secret(db, caplog):
     "stored",
     [
         pytest.param(lambda: encrypt_secret(SENTINEL)[:-6] + "AAAAAA", id="tampered"),
-        pytest.param(
-            lambda: "enc:v1:00000000:" + encrypt_secret(SENTINEL).split(":", 3)[3], id="unknown-key"
-        ),
+        pytest.param(lambda: "enc:v1:00000000:" + encrypt_secret(SENTINEL).split(":", 3)[3], id="unknown-key"),
     ],
 )
 def test_undecryptable_secret_shows_a_message_not_an_error(admin_client, mongo_db, stored):
@@ -182,9 +180,7 @@ def test_error_reports_mask_posted_secrets(db):
 
 def test_rotation_from_a_to_b_then_a_can_go(mongo_db):
     credentials = [FACTORIES[key](access_token=f"{SENTINEL}-{key}") for key in REGISTRY]
-    sealed = sum(
-        getattr(c, name) is not None for c in credentials for name in REGISTRY[c.platform].secret_fields
-    )
+    sealed = sum(getattr(c, name) is not None for c in credentials for name in REGISTRY[c.platform].secret_fields)
     with override_settings(CREDENTIALS_ENCRYPTION_KEYS=[KEY_B, KEY_A]):
         reports = [rotate_collection(mongo_db[p.collection], p.secret_fields) for p in REGISTRY.values()]
         assert sum(r.counts["re-encrypted"] for r in reports) == sealed
@@ -214,15 +210,12 @@ def test_rotate_command_encrypts_plain_text_and_reports_counts(mongo_db, manage)
     )
     FACTORIES["youtube"](access_token="sealed already")
     bad = FACTORIES["reddit"]()
-    mongo_db["reddit_credentials"].update_one(
-        {"_id": bad.pk}, {"$set": {"client_secret": "enc:v1:00000000:AAAA"}}
-    )
+    mongo_db["reddit_credentials"].update_one({"_id": bad.pk}, {"$set": {"client_secret": "enc:v1:00000000:AAAA"}})
 
     dry = manage("rotate_cred_keys", "--dry-run", database=mongo_db.name)
     assert dry.returncode == 0, dry.stderr
     assert (
-        "youtube_credentials: 4 documents; secrets: 0 re-encrypted, 1 already current, 3 plain text found"
-        in dry.stdout
+        "youtube_credentials: 4 documents; secrets: 0 re-encrypted, 1 already current, 3 plain text found" in dry.stdout
     )
     assert SENTINEL in dump(mongo_db)
 
@@ -245,10 +238,7 @@ def test_rotate_command_encrypts_plain_text_and_reports_counts(mongo_db, manage)
 def test_an_interrupted_rotation_resumes(mongo_db, manage):
     model = REGISTRY["linkedin"].model
     model.objects.bulk_create(
-        [
-            model(name=f"bulk {n}", customer_id=f"c{n}", platform="linkedin", access_token=f"t{n}")
-            for n in range(600)
-        ]
+        [model(name=f"bulk {n}", customer_id=f"c{n}", platform="linkedin", access_token=f"t{n}") for n in range(600)]
     )
     env = {"CREDENTIALS_ENCRYPTION_KEYS": f"{KEY_B},{KEY_A}"}
     run = manage("rotate_cred_keys", "--batch-size", "25", database=mongo_db.name, env=env, background=True)
@@ -316,9 +306,7 @@ def test_startup_without_keys_fails_with_how_to_fix(manage):
 
 
 def test_generated_key_works(manage):
-    result = manage(
-        "generate_cred_key", "--quiet", database="unused", env={"CREDENTIALS_ENCRYPTION_KEYS": ""}
-    )
+    result = manage("generate_cred_key", "--quiet", database="unused", env={"CREDENTIALS_ENCRYPTION_KEYS": ""})
     assert result.returncode == 0, result.stderr
     key = result.stdout.strip()
     with override_settings(CREDENTIALS_ENCRYPTION_KEYS=[key]):

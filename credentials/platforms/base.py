@@ -36,6 +36,8 @@ class Platform:
     account_fields: tuple[str, ...] = ()  # how the account posts (types, defaults)
     app_fields: tuple[str, ...] = ()  # the OAuth app the credential was issued to
     token_fields: tuple[str, ...] = ()  # tokens beyond the common access/refresh pair
+    # The dates after which the credential stops working; its token status is the earliest.
+    expiry_fields: tuple[str, ...] = ("token_expiry",)
 
     @property
     def collection(self):

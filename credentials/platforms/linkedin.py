@@ -16,9 +16,7 @@ class LinkedInCredential(Credential, PostStats):
     person_id = models.CharField(max_length=100, null=True, blank=True)
     profile_id = models.CharField(max_length=100, null=True, blank=True)
     organization_id = models.CharField(max_length=100, null=True, blank=True)
-    post_as = models.CharField(
-        max_length=20, choices=PostAs.choices, default=PostAs.PERSON, null=True, blank=True
-    )
+    post_as = models.CharField(max_length=20, choices=PostAs.choices, default=PostAs.PERSON, null=True, blank=True)
     client_id = models.CharField(max_length=200, null=True, blank=True)
     client_secret = SecretField()
 
@@ -29,9 +27,7 @@ class LinkedInCredential(Credential, PostStats):
     def clean(self):
         super().clean()
         if self.post_as == self.PostAs.ORGANIZATION and not self.organization_id:
-            raise ValidationError(
-                {"organization_id": "organization_id is required to post as an organization."}
-            )
+            raise ValidationError({"organization_id": "organization_id is required to post as an organization."})
 
 
 PLATFORM = Platform(

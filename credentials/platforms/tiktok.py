@@ -24,9 +24,7 @@ class TikTokCredential(Credential, UploadStats):
     def clean(self):
         super().clean()
         if self.refresh_token_expiry and self.token_expiry and self.refresh_token_expiry < self.token_expiry:
-            raise ValidationError(
-                {"refresh_token_expiry": "refresh_token_expiry cannot be before token_expiry."}
-            )
+            raise ValidationError({"refresh_token_expiry": "refresh_token_expiry cannot be before token_expiry."})
 
 
 PLATFORM = Platform(
@@ -36,6 +34,7 @@ PLATFORM = Platform(
     identity_fields=("username", "open_id"),
     app_fields=("client_key", "client_secret"),
     token_fields=("refresh_token_expiry",),
+    expiry_fields=("token_expiry", "refresh_token_expiry"),
     token_facts=TokenFacts(
         authorize_url="https://www.tiktok.com/v2/auth/authorize/",
         token_url="https://open.tiktokapis.com/v2/oauth/token/",

@@ -25,9 +25,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         action = parser.add_mutually_exclusive_group()
         action.add_argument("--list", action="store_true", help="Show every migration's status.")
-        action.add_argument(
-            "--dry-run", action="store_true", help="Print the commands pending migrations would send."
-        )
+        action.add_argument("--dry-run", action="store_true", help="Print the commands pending migrations would send.")
         action.add_argument(
             "--rollback",
             nargs="?",
@@ -39,9 +37,7 @@ class Command(BaseCommand):
         action.add_argument(
             "--fake", type=migration_number, metavar="NNN", help="Record NNN as applied without running it."
         )
-        parser.add_argument(
-            "--target", type=migration_number, metavar="NNN", help="Apply only up to NNN (inclusive)."
-        )
+        parser.add_argument("--target", type=migration_number, metavar="NNN", help="Apply only up to NNN (inclusive).")
         parser.add_argument(
             "--force", action="store_true", help="With --rollback: drop collections that hold documents."
         )

@@ -31,6 +31,4 @@ class Command(BaseCommand):
             # Printed this once and stored only as a hash: note it now.
             self.stdout.write(f"Created superuser {username!r} with password: {password}")
         else:
-            self.stdout.write(
-                f"Created superuser {username!r} with the password from CONSOLE_ADMIN_PASSWORD."
-            )
+            self.stdout.write(f"Created superuser {username!r} with the password from CONSOLE_ADMIN_PASSWORD.")

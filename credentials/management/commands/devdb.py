@@ -15,9 +15,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--data-dir", default=".devdb", help="Where data is kept across restarts (default ./.devdb)."
         )
-        parser.add_argument(
-            "--memory", action="store_true", help="Keep data in memory only, gone when it stops."
-        )
+        parser.add_argument("--memory", action="store_true", help="Keep data in memory only, gone when it stops.")
 
     def handle(self, *args, port, data_dir, memory, **options):
         from credsite.devdb import DevDatabaseError, start_server

@@ -18,9 +18,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--dry-run", action="store_true", help="Count what would change; write nothing.")
-        parser.add_argument(
-            "--batch-size", type=int, default=500, help="Documents per bulk write (default 500)."
-        )
+        parser.add_argument("--batch-size", type=int, default=500, help="Documents per bulk write (default 500).")
 
     def handle(self, *args, dry_run, batch_size, **options):
         if batch_size < 1:

@@ -1,0 +1,138 @@
+"""Bulk actions of the credential pages.
+
+Each changes the selection with one update per collection (never a save per object),
+stamps `updated_by` / `updated_at`, writes a history entry per credential changed naming
+the fields, and tells staff how many it changed and how many it skipped, and why.
+"""
+
+import csv
+import logging
+
+from django.contrib import admin, messages
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.admin.utils import model_ngettext
+from django.http import HttpResponse
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.text import capfirst
+
+from .token_status import token_status
+
+audit_log = logging.getLogger("credentials.audit")
+
+
+def changed_fields_message(model, *names):
+    """A history message in Django's own format, naming fields (never values)."""
+    labels = [capfirst(model._meta.get_field(name).verbose_name) for name in names]
+    return [{"changed": {"fields": [*labels, "Updated at", "Updated by"]}}]
+
+
+def apply_update(modeladmin, request, queryset, **values):
+    """One update for all of `queryset`, audit fields stamped and history written."""
+    changed = list(queryset.only("pk", "name", "credential_id"))
+    if not changed:
+        return 0
+    stamp = {"updated_at": timezone.now(), "updated_by": request.user.get_username()}
+    queryset.model._default_manager.filter(pk__in=[c.pk for c in changed]).update(**values, **stamp)
+    LogEntry.objects.log_actions(
+        user_id=request.user.pk,
+        queryset=changed,
+        action_flag=CHANGE,
+        change_message=changed_fields_message(queryset.model, *values),
+    )
+    return len(changed)
+
+
+def report(modeladmin, request, verb, changed, skipped):
+    """`skipped`: [(count, reason)]."""
+    parts = [f"{verb} {changed} {model_ngettext(modeladmin.opts, changed)}"]
+    parts += [f"skipped {count} {reason}" for count, reason in skipped if count]
+    modeladmin.message_user(request, "; ".join(parts) + ".", messages.SUCCESS if changed else messages.WARNING)
+
+
+@admin.action(description="Deactivate selected credentials", permissions=["change"])
+def deactivate_selected(modeladmin, request, queryset):
+    if request.POST.get("post") != "yes":
+        return TemplateResponse(
+            request,
+            "admin/credentials/deactivate_confirmation.html",
+            {
+                **modeladmin.admin_site.each_context(request),
+                "title": "Are you sure?",
+                "opts": modeladmin.opts,
+                "credentials": list(queryset.only("pk", "name", "customer_id", "is_active")),
+                "action": "deactivate_selected",
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                "select_across": request.POST.get("select_across", "0"),
+            },
+        )
+    total = queryset.count()
+    changed = apply_update(modeladmin, request, queryset.filter(is_active=True), is_active=False)
+    report(modeladmin, request, "Deactivated", changed, [(total - changed, "already inactive")])
+
+
+@admin.action(description="Activate selected (as the tenant's default)", permissions=["change"])
+def activate_selected(modeladmin, request, queryset):
+    chosen, duplicate = {}, 0
+    for credential in queryset.only("pk", "customer_id", "is_active").order_by("-updated_at"):
+        if credential.customer_id in chosen:
+            duplicate += 1  # one default per tenant: the most recently updated wins
+        else:
+            chosen[credential.customer_id] = credential
+    already = [c.pk for c in chosen.values() if c.is_active]
+    to_activate = [c.pk for c in chosen.values() if not c.is_active]
+    manager = queryset.model._default_manager
+    chosen_pks = [c.pk for c in chosen.values()]
+    displaced = manager.filter(customer_id__in=list(chosen), is_active=True).exclude(pk__in=chosen_pks)
+    others = apply_update(modeladmin, request, displaced, is_active=False)
+    changed = apply_update(modeladmin, request, manager.filter(pk__in=to_activate), is_active=True)
+    report(
+        modeladmin,
+        request,
+        "Activated",
+        changed,
+        [
+            (len(already), "already active"),
+            (duplicate, "because another selected credential of the same tenant was activated"),
+        ],
+    )
+    if others:
+        modeladmin.message_user(request, f"Deactivated {others} other credential(s) of the same tenants.")
+
+
+@admin.action(description="Mark selected for re-authentication", permissions=["change"])
+def mark_for_reauthentication(modeladmin, request, queryset):
+    total = queryset.count()
+    changed = apply_update(modeladmin, request, queryset.exclude(is_authenticated=False), is_authenticated=False)
+    report(modeladmin, request, "Marked for re-authentication", changed, [(total - changed, "already marked")])
+
+
+def csv_safe(value):
+    """Spreadsheets run cells starting with these as formulas: make them text."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@admin.action(description="Export selected to CSV (no secrets)", permissions=["view"])
+def export_csv(modeladmin, request, queryset):
+    platform = modeladmin.platform
+    plain_fields = [
+        "credential_id", "name", "customer_id", "platform",
+        *(f for f in platform.own_fields if f not in platform.secret_fields),
+        "is_active", "is_authenticated", "token_expiry", "scopes", "last_used_at",
+        "created_at", "created_by", "updated_at", "updated_by",
+    ]  # fmt: skip
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{platform.key}_credentials.csv"'
+    writer = csv.writer(response)
+    writer.writerow([*plain_fields, "token_status", *(f"{name}_set" for name in platform.secret_fields)])
+    count = 0
+    for credential in queryset:
+        values = [getattr(credential, name) for name in plain_fields]
+        values = [";".join(v) if isinstance(v, list) else v for v in values]
+        status = token_status(credential, platform.expiry_fields)
+        is_set = ["yes" if getattr(credential, name) is not None else "no" for name in platform.secret_fields]
+        writer.writerow([*map(csv_safe, values), status.value, *is_set])
+        count += 1
+    audit_log.info("%s exported %d %s credential(s) to CSV", request.user.get_username(), count, platform.key)
+    return response

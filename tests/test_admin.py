@@ -1,0 +1,373 @@
+"""The console as staff use it: per-platform pages, tenant isolation, audit, bulk actions."""
+
+import csv
+import io
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
+from django.contrib.auth.models import User
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from credentials.models import TenantAccess
+from credentials.platforms import REGISTRY
+from tests.factories import FACTORIES
+
+SENTINEL = "SENTINEL-admin-9d41"
+Twitter = REGISTRY["twitter"].model
+
+
+def url(model, action, *args):
+    return reverse(f"admin:credentials_{model._meta.model_name}_{action}", args=args)
+
+
+def html(response):
+    assert response.status_code == 200, response.status_code
+    return response.content.decode()
+
+
+@pytest.fixture
+def tenants(db):
+    """Two credentials in each of the granted tenants acme and globex, one in initech."""
+    make = FACTORIES["twitter"]
+    return {
+        "acme": [
+            make(customer_id="acme", name="acme main", is_active=True),
+            make(customer_id="acme", name="acme spare"),
+        ],
+        "globex": [make(customer_id="globex", name="globex main", is_active=True)],
+        "initech": [make(customer_id="initech", name="initech main", is_active=True, access_token=SENTINEL)],
+    }
+
+
+def messages_of(response):
+    """The messages this request added (earlier ones wait in the session until shown)."""
+    return [str(m) for m in response.wsgi_request._messages._queued_messages]
+
+
+def post_action(client, model, action, credentials, **extra):
+    data = {"action": action, ACTION_CHECKBOX_NAME: [str(c.pk) for c in credentials], **extra}
+    return client.post(url(model, "changelist"), data)
+
+
+# Tenant isolation -------------------------------------------------------------------------
+
+
+def test_list_search_filter_and_count_show_only_granted_tenants(staff_client, tenants):
+    page = html(staff_client.get(url(Twitter, "changelist")))
+    assert "acme main" in page and "globex main" in page
+    assert "initech" not in page
+    assert "3 Twitter/X credentials" in page
+    searched = html(staff_client.get(url(Twitter, "changelist") + "?q=initech"))
+    assert "initech main" not in searched and "0 results" in searched
+    assert "0 Twitter/X credentials" in html(staff_client.get(url(Twitter, "changelist") + "?customer_id=initech"))
+    only_acme = html(staff_client.get(url(Twitter, "changelist") + "?customer_id=acme"))
+    assert "acme spare" in only_acme and "globex" not in only_acme.split("changelist-filter")[0]
+
+
+def test_another_tenants_pages_are_404(staff_client, tenants):
+    other = tenants["initech"][0]
+    for action in ("change", "history", "delete"):
+        assert staff_client.get(url(Twitter, action, other.pk)).status_code == 404
+    assert staff_client.post(url(Twitter, "change", other.pk), {"name": "hijacked"}).status_code == 404
+    assert staff_client.post(url(Twitter, "delete", other.pk), {"post": "yes"}).status_code == 404
+    other.refresh_from_db()
+    assert other.name == "initech main"
+
+
+@pytest.mark.parametrize(
+    "action",
+    ["deactivate_selected", "activate_selected", "mark_for_reauthentication", "delete_selected"],
+)
+def test_bulk_actions_posted_with_another_tenants_ids_change_nothing_of_theirs(staff_client, tenants, action):
+    other = tenants["initech"][0]
+    before = Twitter.objects.get(pk=other.pk)
+    post_action(staff_client, Twitter, action, [other], post="yes")
+    after = Twitter.objects.get(pk=other.pk)
+    assert (after.is_active, after.is_authenticated, after.updated_at) == (
+        before.is_active,
+        before.is_authenticated,
+        before.updated_at,
+    )
+    assert not LogEntry.objects.filter(object_id=str(other.pk)).exists()
+
+
+def test_export_of_another_tenants_ids_exports_nothing_of_theirs(staff_client, tenants):
+    response = post_action(staff_client, Twitter, "export_csv", tenants["initech"] + tenants["acme"])
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert sorted(r["customer_id"] for r in rows) == ["acme", "acme"]
+
+
+def test_add_and_change_accept_only_granted_tenants(staff_client, tenants):
+    data = {"name": "new", "customer_id": "initech", "auth_type": "oauth2", "client_id": "c", "client_secret": "s"}
+    page = html(staff_client.post(url(Twitter, "add"), data))
+    assert "You are not granted tenant “initech”." in page
+    assert not Twitter.objects.filter(name="new").exists()
+    mine = tenants["acme"][1]
+    page = html(staff_client.post(url(Twitter, "change", mine.pk), {**data, "name": mine.name}))
+    assert "You are not granted tenant “initech”." in page
+    mine.refresh_from_db()
+    assert mine.customer_id == "acme"
+
+
+def test_history_and_overview_are_scoped(staff_client, tenants, admin_client):
+    admin_client.post(url(Twitter, "change", tenants["initech"][0].pk), {})  # some history for initech
+    overview = html(staff_client.get(reverse("admin:credentials_overview")))
+    assert "initech" not in overview
+    row = overview.split('data-platform="Twitter/X"')[1].split("</tr>")[0]
+    assert "<td>3</td>" in row  # total: acme 2 + globex 1
+    everything = html(admin_client.get(reverse("admin:credentials_overview")))
+    assert "<td>4</td>" in everything.split('data-platform="Twitter/X"')[1].split("</tr>")[0]
+
+
+def test_superuser_sees_every_tenant(admin_client, tenants):
+    assert "initech main" in html(admin_client.get(url(Twitter, "changelist")))
+    assert admin_client.get(url(Twitter, "change", tenants["initech"][0].pk)).status_code == 200
+
+
+def test_staff_permissions_are_respected(client, tenants):
+    viewer = User.objects.create_user("viewer", password="pw-viewer-1", is_staff=True)
+    TenantAccess.objects.create(user=viewer, customer_ids=["acme"])
+    client.force_login(viewer)
+    assert client.get(url(Twitter, "changelist")).status_code == 403
+    from django.contrib.auth.models import Permission
+
+    viewer.user_permissions.add(Permission.objects.get(codename="view_twittercredential"))
+    assert client.get(url(Twitter, "changelist")).status_code == 200
+    assert client.post(url(Twitter, "change", tenants["acme"][0].pk), {"name": "x"}).status_code == 403
+    post_action(client, Twitter, "deactivate_selected", tenants["acme"], post="yes")
+    assert Twitter.objects.get(pk=tenants["acme"][0].pk).is_active is True
+
+
+def test_no_user_without_superuser_rights_can_grant_tenants(staff_user, client, admin_client, manage):
+    from django.contrib.auth.models import Permission
+
+    staff_user.user_permissions.add(*Permission.objects.filter(content_type__model="user"))
+    client.force_login(staff_user)
+    page = html(client.get(reverse("admin:auth_user_change", args=[staff_user.pk])))
+    assert 'name="tenant_access-0-customer_ids"' not in page
+    assert 'name="is_superuser"' not in page
+
+    superuser_page = html(admin_client.get(reverse("admin:auth_user_change", args=[staff_user.pk])))
+    assert 'name="tenant_access-0-customer_ids"' in superuser_page
+
+
+def test_grant_tenants_command(staff_user):
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("grant_tenants", "scoped", "initech", "hooli", stdout=out)
+    assert "scoped now has 4 tenant(s): acme, globex, hooli, initech" in out.getvalue()
+    call_command("grant_tenants", "scoped", "acme", "--revoke", stdout=out)
+    assert TenantAccess.objects.get(user=staff_user).customer_ids == ["globex", "hooli", "initech"]
+
+
+def test_grant_tenants_rejects_an_unknown_user(manage, mongo_db):
+    result = manage("grant_tenants", "nobody", "acme", database=mongo_db.name)
+    assert result.returncode == 1
+    assert result.stderr.strip() == "CommandError: no user named 'nobody'"
+
+
+# Audit trail ------------------------------------------------------------------------------
+
+
+def test_add_and_change_fill_audit_fields_and_history(staff_client, staff_user, db):
+    data = {
+        "name": "added",
+        "customer_id": "acme",
+        "auth_type": "oauth2",
+        "client_id": "c",
+        "client_secret": SENTINEL,
+        "post_count": 0,
+        "created_by": "forged",
+        "updated_at": "2000-01-01 00:00:00",
+    }
+    assert staff_client.post(url(Twitter, "add"), data).status_code == 302
+    credential = Twitter.objects.get(name="added")
+    assert credential.created_by == credential.updated_by == "scoped"
+    assert abs(credential.created_at - timezone.now()) < timedelta(minutes=1)
+
+    data.update(name="renamed", username="acme_on_x", client_secret="")
+    assert staff_client.post(url(Twitter, "change", credential.pk), data).status_code == 302
+    entries = LogEntry.objects.filter(object_id=str(credential.pk)).order_by("action_time")
+    assert [e.action_flag for e in entries] == [ADDITION, CHANGE]
+    assert entries[1].user == staff_user
+    assert entries[1].get_change_message() == "Changed Name and Username."
+    history = html(staff_client.get(url(Twitter, "history", credential.pk)))
+    assert "Changed Name and Username." in history
+    assert SENTINEL not in history
+
+
+def test_audit_fields_are_read_only_on_the_change_form(staff_client, tenants):
+    page = html(staff_client.get(url(Twitter, "change", tenants["acme"][0].pk)))
+    for name in ("created_at", "created_by", "updated_at", "updated_by", "credential_id"):
+        assert f'name="{name}"' not in page
+        assert f"field-{name}" in page
+
+
+# Bulk actions -----------------------------------------------------------------------------
+
+
+def test_deactivate_asks_first_then_updates_audits_and_reports(staff_client, tenants, staff_user):
+    chosen = [tenants["acme"][0], tenants["acme"][1], tenants["globex"][0]]
+    confirm = html(post_action(staff_client, Twitter, "deactivate_selected", chosen))
+    assert "Yes, deactivate them" in confirm
+    assert 'name="post" value="yes"' in confirm
+    assert all(Twitter.objects.get(pk=c.pk).is_active == c.is_active for c in chosen)
+
+    response = post_action(staff_client, Twitter, "deactivate_selected", chosen, post="yes")
+    assert response.status_code == 302
+    messages = messages_of(response)
+    assert messages == ["Deactivated 2 Twitter/X credentials; skipped 1 already inactive."]
+    for credential in chosen:
+        credential.refresh_from_db()
+        assert credential.is_active is False
+    changed = [c for c in chosen if c.name != "acme spare"]
+    for credential in changed:
+        assert credential.updated_by == "scoped"
+        entry = LogEntry.objects.get(object_id=str(credential.pk))
+        assert entry.get_change_message() == "Changed Active, Updated at and Updated by."
+        assert entry.user == staff_user
+
+
+def test_activate_makes_each_the_tenants_default(staff_client, tenants):
+    spare = tenants["acme"][1]
+    response = post_action(staff_client, Twitter, "activate_selected", [spare, tenants["globex"][0]])
+    messages = messages_of(response)
+    assert messages[0] == "Activated 1 Twitter/X credential; skipped 1 already active."
+    assert messages[1] == "Deactivated 1 other credential(s) of the same tenants."
+    assert list(Twitter.objects.filter(customer_id="acme", is_active=True)) == [spare]
+    assert Twitter.objects.get(pk=tenants["acme"][0].pk).updated_by == "scoped"
+
+    both = post_action(staff_client, Twitter, "activate_selected", tenants["acme"])
+    assert "because another selected credential of the same tenant was activated" in messages_of(both)[0]
+    assert Twitter.objects.filter(customer_id="acme", is_active=True).count() == 1
+
+
+def test_mark_for_reauthentication(staff_client, tenants):
+    response = post_action(staff_client, Twitter, "mark_for_reauthentication", tenants["acme"])
+    assert messages_of(response) == ["Marked for re-authentication 2 Twitter/X credentials."]
+    assert not Twitter.objects.filter(customer_id="acme", is_authenticated=True).exists()
+    again = post_action(staff_client, Twitter, "mark_for_reauthentication", tenants["acme"])
+    assert messages_of(again) == ["Marked for re-authentication 0 Twitter/X credentials; skipped 2 already marked."]
+
+
+def test_csv_export_says_whether_secrets_are_set_never_what_they_are(staff_client, db):
+    credential = FACTORIES["twitter"](
+        customer_id="acme", name="=HYPERLINK(1)", access_token=SENTINEL, scopes=["tweet.read", "tweet.write"]
+    )
+    response = post_action(staff_client, Twitter, "export_csv", [credential])
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    body = response.content.decode()
+    assert SENTINEL not in body and "enc:v1" not in body
+    (row,) = list(csv.DictReader(io.StringIO(body)))
+    assert row["name"] == "'=HYPERLINK(1)"
+    assert row["credential_id"] == credential.credential_id
+    assert row["access_token_set"] == "yes" and row["refresh_token_set"] == "no"
+    assert row["client_secret_set"] == "yes" and row["api_secret_set"] == "no"
+    assert row["scopes"] == "tweet.read;tweet.write"
+    assert row["token_status"] == "valid"
+
+
+# Token status, list page cost, secrets ----------------------------------------------------
+
+
+def test_token_status_shown_and_filtered(staff_client, db):
+    now = timezone.now()
+    make = FACTORIES["tiktok"]
+    make(customer_id="acme", name="fresh", access_token="t", token_expiry=now + timedelta(days=30))
+    make(customer_id="acme", name="soon", access_token="t", token_expiry=now + timedelta(days=2))
+    make(customer_id="acme", name="gone", access_token="t", token_expiry=now - timedelta(hours=1))
+    make(customer_id="acme", name="refresh-gone", access_token="t", token_expiry=now + timedelta(days=30),
+         refresh_token_expiry=now - timedelta(days=1))  # fmt: skip
+    make(customer_id="acme", name="tokenless")
+    model = REGISTRY["tiktok"].model
+    expected = {
+        "valid": {"fresh"},
+        "expiring": {"soon"},
+        "expired": {"gone", "refresh-gone"},
+        "none": {"tokenless"},
+    }
+    for status, names in expected.items():
+        page = html(staff_client.get(url(model, "changelist") + f"?token_status={status}"))
+        shown = {n for n in ("fresh", "soon", "gone", "refresh-gone", "tokenless") if f">{n}<" in page}
+        assert shown == names, status
+        assert f'class="token-status token-{status}"' in page
+
+
+def test_search_date_hierarchy_and_platform_filters(staff_client, db):
+    make = FACTORIES["linkedin"]
+    make(customer_id="acme", name="person one", person_id="p-unique-1")
+    make(customer_id="acme", name="org one", post_as="organization", organization_id="o1")
+    model = REGISTRY["linkedin"].model
+    assert "person one" in html(staff_client.get(url(model, "changelist") + "?q=p-unique-1"))
+    orgs = html(staff_client.get(url(model, "changelist") + "?post_as__exact=organization"))
+    assert "org one" in orgs and "person one" not in orgs
+    year = datetime.now(UTC).year
+    dated = html(staff_client.get(url(model, "changelist") + f"?created_at__year={year}"))
+    assert "org one" in dated and "person one" in dated
+
+
+def list_page_queries(client, count):
+    FACTORIES["youtube"].create_batch(count, customer_id="acme", access_token="t")
+    with CaptureQueriesContext(connection) as captured:
+        page = html(client.get(url(REGISTRY["youtube"].model, "changelist")))
+    return len(captured), page
+
+
+def test_list_page_costs_the_same_queries_for_20_and_500(staff_client, db):
+    small, _ = list_page_queries(staff_client, 20)
+    REGISTRY["youtube"].model.objects.all().delete()
+    large, page = list_page_queries(staff_client, 500)
+    assert small == large
+    assert "500 YouTube credentials" in page
+
+
+def test_no_page_shows_a_secret(staff_client, admin_client, db):
+    credentials = {key: FACTORIES[key](customer_id="acme", access_token=SENTINEL, refresh_token=SENTINEL)
+                   for key in REGISTRY}  # fmt: skip
+    pages = [
+        reverse("admin:index"),
+        reverse("admin:credentials_overview"),
+        reverse("admin:app_list", args=["credentials"]),
+    ]
+    for credential in credentials.values():
+        model = type(credential)
+        pages += [url(model, "changelist"), url(model, "add"), url(model, "change", credential.pk),
+                  url(model, "history", credential.pk), url(model, "delete", credential.pk)]  # fmt: skip
+    for client in (staff_client, admin_client):
+        for page in pages:
+            body = html(client.get(page))
+            assert SENTINEL not in body, page
+            assert "enc:v1" not in body, page
+        for credential in credentials.values():
+            confirm = post_action(client, type(credential), "deactivate_selected", [credential])
+            assert SENTINEL not in html(confirm)
+    log = json.dumps([e.change_message for e in LogEntry.objects.all()])
+    assert SENTINEL not in log
+
+
+def test_overview_lists_what_needs_attention(staff_client, db):
+    now = timezone.now()
+    yt = FACTORIES["youtube"]
+    expiring = yt(customer_id="acme", name="expiring one", is_active=True, access_token="t",
+                  token_expiry=now + timedelta(days=1))  # fmt: skip
+    FACTORIES["reddit"](customer_id="acme", name="not authed", is_active=True, is_authenticated=False)
+    fb = REGISTRY["facebook"].model
+    twins = FACTORIES["facebook"].create_batch(2, customer_id="globex", is_active=False)
+    fb.objects.filter(pk__in=[t.pk for t in twins]).update(is_active=True)  # another service's doing
+    page = html(staff_client.get(reverse("admin:credentials_overview")))
+    attention = page.split('id="needs-attention"')[1]
+    assert "token expired or expiring on an active credential" in attention
+    assert url(type(expiring), "change", expiring.pk) in attention
+    assert "active but not authenticated" in attention and "not authed" in attention
+    assert attention.count("tenant has more than one active credential") == 2
+    acme_only = html(staff_client.get(reverse("admin:credentials_overview") + "?customer_id=acme"))
+    assert "tenant has more than one active credential" not in acme_only
+    index = html(staff_client.get(reverse("admin:index")))
+    assert reverse("admin:credentials_overview") in index
