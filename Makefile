@@ -8,6 +8,7 @@ PIP := $(VENV)/bin/pip
 install: $(VENV)/.installed
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
+	bin/install-chromium
 	test -x $(PYTHON) || python3 -m venv $(VENV)
 	$(PIP) install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@

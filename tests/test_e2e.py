@@ -1,0 +1,130 @@
+"""End to end in a real browser: a tenant-scoped staff user at work in the console.
+
+Playwright drives Debian's headless Chromium (/usr/bin/chromium, installed by
+`make install`) against a live server on the test database. Screenshots of the list,
+change and overview pages are saved under tests/artifacts/.
+"""
+
+import shutil
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import Permission, User
+from django.utils import timezone
+
+from credentials.models import TenantAccess
+from credentials.platforms import REGISTRY
+from tests.factories import FACTORIES
+
+pytestmark = pytest.mark.e2e
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+SENTINEL = "SENTINEL-browser-51c0"
+PASSWORD = "browser-password-1"
+Twitter = REGISTRY["twitter"].model
+
+
+@pytest.fixture
+def page(live_server, monkeypatch):
+    if not shutil.which(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: run `make install` (it installs Debian's chromium)")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are
+    # still plain synchronous code.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            ],
+        )  # fmt: skip
+        tab = browser.new_page(base_url=live_server.url, viewport={"width": 1400, "height": 1000})
+        yield tab
+        browser.close()
+
+
+@pytest.fixture
+def scoped_staff(transactional_db):
+    user = User.objects.create_user("alice", password=PASSWORD, is_staff=True)
+    user.user_permissions.set(Permission.objects.filter(content_type__app_label="credentials"))
+    TenantAccess.objects.create(user=user, customer_ids=["acme"])
+    return user
+
+
+def test_scoped_staff_user_works_in_the_console(page, scoped_staff):
+    now = timezone.now()
+    make = FACTORIES["twitter"]
+    for n in range(3):
+        make(customer_id="acme", name=f"acme valid {n}", access_token="t", token_expiry=now + timedelta(days=30))
+    make(customer_id="acme", name="acme expired", access_token="t", token_expiry=now - timedelta(days=1))
+    other = make(customer_id="globex", name="globex secret account", access_token="t")
+    # Several active at once, as another service may leave them: the console sorts it out.
+    Twitter.objects.filter(customer_id="acme").update(is_active=True)
+
+    # Sign in.
+    page.goto("/admin/login/")
+    page.fill("#id_username", "alice")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_selector("#overview-link")
+
+    # Filter by tenant (a text box) and by token status.
+    page.goto("/admin/credentials/twittercredential/")
+    assert "globex secret account" not in page.content()
+    page.fill("input[name=customer_id]", "acme")
+    page.press("input[name=customer_id]", "Enter")
+    page.wait_for_url("**customer_id=acme**")
+    page.click("#changelist-filter a:has-text('Valid')")
+    page.wait_for_url("**token_status=valid**")
+    assert "customer_id=acme" in page.url
+    rows = page.locator("#result_list tbody tr")
+    assert rows.count() == 3
+    assert "acme expired" not in page.content()
+    page.screenshot(path=ARTIFACTS / "list.png", full_page=True)
+
+    # Bulk-deactivate two through the confirmation page.
+    page.locator("#result_list tbody tr input.action-select").nth(0).check()
+    page.locator("#result_list tbody tr input.action-select").nth(1).check()
+    page.select_option("select[name=action]", "deactivate_selected")
+    page.click("button[name=index]")
+    page.wait_for_selector("text=Yes, deactivate them")
+    assert page.locator(".deactivate-list li").count() == 2
+    page.click("input[value='Yes, deactivate them']")
+    page.wait_for_selector(".messagelist")
+    assert "Deactivated 2 Twitter/X credentials" in page.inner_text(".messagelist")
+    assert Twitter.objects.filter(customer_id="acme", is_active=False, updated_by="alice").count() == 2
+    assert Twitter.objects.filter(customer_id="acme", is_active=True).count() == 2
+
+    # Add a credential with secrets: shown as set, never in clear.
+    page.goto("/admin/credentials/twittercredential/add/")
+    page.fill("#id_name", "acme from the browser")
+    page.fill("#id_customer_id", "acme")
+    page.select_option("#id_auth_type", "oauth2")
+    page.fill("#id_client_id", "browser-client")
+    page.fill("#id_client_secret", SENTINEL)
+    page.fill("#id_access_token", SENTINEL + "-access")
+    page.click("input[name=_continue]")
+    page.wait_for_selector(".messagelist")
+    created = Twitter.objects.get(name="acme from the browser")
+    assert created.created_by == "alice"
+    assert page.locator("#id_client_secret").input_value() == ""
+    help_text = page.inner_text(".field-client_secret")
+    assert f"Set (fingerprint {created.client_secret.fingerprint()})" in help_text
+    assert SENTINEL not in page.content()
+    page.screenshot(path=ARTIFACTS / "change.png", full_page=True)
+
+    # Another tenant's credential is out of reach, even by URL.
+    response = page.goto(f"/admin/credentials/twittercredential/{other.pk}/change/")
+    assert response.status == 404
+    assert "globex secret account" not in page.content()
+
+    page.goto("/admin/credentials/overview/")
+    assert "globex" not in page.content()
+    page.screenshot(path=ARTIFACTS / "overview.png", full_page=True)
+    for name in ("list.png", "change.png", "overview.png"):
+        assert (ARTIFACTS / name).stat().st_size > 10_000
