@@ -3,7 +3,7 @@
 from django.test import override_settings
 from pymongo import UpdateOne
 
-from bench.common import report, timed
+from bench.common import report, seed_youtube, timed
 from credentials.collections import create_or_adopt
 from credentials.rotation import rotate_collection
 from credentials.secrets import decrypt_secret, encrypt_secret
@@ -14,25 +14,8 @@ CREDENTIALS = 50_000
 SECRETS = ("access_token", "refresh_token", "client_secret")
 
 
-def seed(collection, count):
-    collection.delete_many({})
-    batch = []
-    for n in range(count):
-        batch.append(
-            {
-                "credential_id": f"00000000-0000-4000-8000-{n:012d}",
-                "name": f"bench {n}",
-                "platform": "youtube",
-                "customer_id": f"cust-{n % 2000:04d}",
-                "is_active": False,
-                **{name: encrypt_secret(f"{name}-{n}-" + "x" * 120) for name in SECRETS},
-            }
-        )
-        if len(batch) == 5000:
-            collection.insert_many(batch)
-            batch.clear()
-    if batch:
-        collection.insert_many(batch)
+def sealed_secrets(n):
+    return {"is_active": False, **{name: encrypt_secret(f"{name}-{n}-" + "x" * 120) for name in SECRETS}}
 
 
 def raw_read_rewrite(collection):
@@ -56,7 +39,7 @@ def run(database):
 
     create_or_adopt(database, "youtube")
     collection = database["youtube_credentials"]
-    seed(collection, CREDENTIALS)
+    seed_youtube(collection, CREDENTIALS, tenants=2000, document_fields=sealed_secrets)
     with override_settings(CREDENTIALS_ENCRYPTION_KEYS=[KEY_B, KEY_A]):
         rotate_seconds, result = timed(lambda: rotate_collection(collection, SECRETS, batch_size=500))
     assert result.counts["re-encrypted"] == CREDENTIALS * len(SECRETS)

@@ -74,3 +74,27 @@ def report(rows):
     width = max(len(name) for name, _ in rows)
     for name, value in rows:
         print(f"  {name:<{width}}  {value}")
+
+
+def seed_youtube(collection, count, tenants, document_fields):
+    """Insert `count` YouTube credential documents as another service would write them.
+
+    `document_fields(n)` gives the fields of document n beyond identity and tenant.
+    """
+    collection.delete_many({})
+    batch = []
+    for n in range(count):
+        batch.append(
+            {
+                "credential_id": f"00000000-0000-4000-8000-{n:012d}",
+                "name": f"Channel credential {n}",
+                "platform": "youtube",
+                "customer_id": f"cust-{n % tenants:04d}",
+                **document_fields(n),
+            }
+        )
+        if len(batch) == 10_000:
+            collection.insert_many(batch)
+            batch.clear()
+    if batch:
+        collection.insert_many(batch)

@@ -13,14 +13,17 @@ BENCH_DATABASE = "credentials_bench"
 def main():
     with database_server() as uri:
         setup_django(uri, BENCH_DATABASE)
+        from django.core.management import call_command
         from django.db import connection
 
-        from bench import bench_secrets
+        from bench import bench_admin, bench_secrets
 
         database = connection.database
         database.client.drop_database(BENCH_DATABASE)
         try:
+            call_command("migrate", verbosity=0)
             bench_secrets.run(database)
+            bench_admin.run(database)
         finally:
             database.client.drop_database(BENCH_DATABASE)
 

@@ -19,6 +19,7 @@ from django.utils.text import capfirst
 from .token_status import token_status
 
 audit_log = logging.getLogger("credentials.audit")
+CONFIRMATION_LIST_LIMIT = 100
 
 
 def changed_fields_message(model, *names):
@@ -53,6 +54,8 @@ def report(modeladmin, request, verb, changed, skipped):
 @admin.action(description="Deactivate selected credentials", permissions=["change"])
 def deactivate_selected(modeladmin, request, queryset):
     if request.POST.get("post") != "yes":
+        select_across = request.POST.get("select_across", "0") == "1"
+        shown = list(queryset.only("pk", "name", "customer_id", "is_active")[:CONFIRMATION_LIST_LIMIT])
         return TemplateResponse(
             request,
             "admin/credentials/deactivate_confirmation.html",
@@ -60,10 +63,12 @@ def deactivate_selected(modeladmin, request, queryset):
                 **modeladmin.admin_site.each_context(request),
                 "title": "Are you sure?",
                 "opts": modeladmin.opts,
-                "credentials": list(queryset.only("pk", "name", "customer_id", "is_active")),
+                "credentials": shown,
+                "count": queryset.count() if select_across else len(shown),
+                # "All matching" posts back the filter (in the URL), not thousands of ids.
+                "select_across": select_across,
                 "action": "deactivate_selected",
                 "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-                "select_across": request.POST.get("select_across", "0"),
             },
         )
     total = queryset.count()

@@ -25,6 +25,8 @@ AUDIT_FIELDS = ("created_at", "created_by", "updated_at", "updated_by")
 class CredentialAdmin(admin.ModelAdmin):
     platform = None  # the registry entry, set for each platform below
     list_per_page = 50
+    # A filtered page would otherwise count the whole collection again for "(N total)".
+    show_full_result_count = False
     date_hierarchy = "created_at"
     ordering = ("-created_at",)
     actions = [deactivate_selected, activate_selected, mark_for_reauthentication, export_csv]

@@ -1,0 +1,34 @@
+"""Start-up as operators meet it: production settings, and clear refusals."""
+
+import secrets
+
+PRODUCTION = {
+    "DEBUG": "false",
+    "ALLOWED_HOSTS": "console.example.com",
+}
+
+
+def test_check_deploy_is_clean_with_production_settings(manage, mongo_db):
+    result = manage(
+        "check",
+        "--deploy",
+        database=mongo_db.name,
+        env={**PRODUCTION, "SECRET_KEY": secrets.token_urlsafe(50)},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "System check identified no issues (0 silenced)."
+    assert result.stderr == ""
+
+
+def test_production_without_a_secret_key_refuses_in_one_line(manage, mongo_db):
+    result = manage("check", database=mongo_db.name, env={**PRODUCTION, "SECRET_KEY": ""})
+    assert result.returncode == 1
+    assert result.stderr == "configuration error: SECRET_KEY must be set when DEBUG is false\n"
+
+
+def test_production_without_a_database_uri_refuses_in_one_line(manage, mongo_db):
+    result = manage(
+        "check", database=mongo_db.name, env={**PRODUCTION, "SECRET_KEY": "k" * 50, "MONGODB_URI": ""}
+    )
+    assert result.returncode == 1
+    assert result.stderr == "configuration error: MONGODB_URI must be set when DEBUG is false\n"
