@@ -6,6 +6,7 @@ import statistics
 import subprocess
 import sys
 import time
+import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -55,6 +56,8 @@ def setup_django(uri, database):
         CREDENTIALS_ENCRYPTION_KEYS=os.environ.get("BENCH_KEYS", "4rA0qk8a3G2iVw1O9YFz5bB1U3c6kq9vHq0Zl8H5p2E="),
     )
     sys.path.insert(0, str(PROJECT_DIR))
+    # Whitenoise looks for collected static files, which the benchmarks do not serve.
+    warnings.filterwarnings("ignore", "No directory at")
     import django
 
     django.setup()

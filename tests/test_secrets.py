@@ -352,3 +352,22 @@ def test_rotation_never_overwrites_a_token_refreshed_meanwhile(mongo_db):
     document = collection.find_one({"_id": credential.pk})
     assert document["access_token"] == refreshed
     assert document["refresh_token"] == "enc:v1:ffffffff:new"
+
+
+def test_lists_exports_and_bulk_actions_never_decrypt(admin_client, mongo_db):
+    """Served with a key that opens nothing: any decryption on these paths would fail them."""
+    credentials = FACTORIES["youtube"].create_batch(3, customer_id="acme", access_token=SENTINEL, is_active=True)
+    model = type(credentials[0])
+    ids = [str(c.pk) for c in credentials]
+    with override_settings(CREDENTIALS_ENCRYPTION_KEYS=[KEY_B]):
+        assert admin_client.get(admin_url(model, "changelist")).status_code == 200
+        assert admin_client.get(reverse("admin:credentials_overview")).status_code == 200
+        for action in ("export_csv", "mark_for_reauthentication", "activate_selected"):
+            response = admin_client.post(admin_url(model, "changelist"), {"action": action, "_selected_action": ids})
+            assert response.status_code in (200, 302), action
+        response = admin_client.post(
+            admin_url(model, "changelist"), {"action": "deactivate_selected", "_selected_action": ids, "post": "yes"}
+        )
+        assert response.status_code == 302
+    assert not model.objects.filter(is_active=True).exists()
+    assert SENTINEL not in dump(mongo_db)

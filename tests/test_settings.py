@@ -27,8 +27,6 @@ def test_production_without_a_secret_key_refuses_in_one_line(manage, mongo_db):
 
 
 def test_production_without_a_database_uri_refuses_in_one_line(manage, mongo_db):
-    result = manage(
-        "check", database=mongo_db.name, env={**PRODUCTION, "SECRET_KEY": "k" * 50, "MONGODB_URI": ""}
-    )
+    result = manage("check", database=mongo_db.name, env={**PRODUCTION, "SECRET_KEY": "k" * 50, "MONGODB_URI": ""})
     assert result.returncode == 1
     assert result.stderr == "configuration error: MONGODB_URI must be set when DEBUG is false\n"
