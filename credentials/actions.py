@@ -29,19 +29,23 @@ def changed_fields_message(model, *names):
 
 
 def apply_update(modeladmin, request, queryset, **values):
-    """One update for all of `queryset`, audit fields stamped and history written."""
-    changed = list(queryset.only("pk", "name", "credential_id"))
-    if not changed:
+    """One update for all of `queryset`, audit fields stamped and history written.
+
+    As Django's own delete action does, the selection is read for the history entries and
+    then changed with one update over the same filter.
+    """
+    selected = list(queryset.only("pk", "name", "credential_id"))
+    if not selected:
         return 0
     stamp = {"updated_at": timezone.now(), "updated_by": request.user.get_username()}
-    queryset.model._default_manager.filter(pk__in=[c.pk for c in changed]).update(**values, **stamp)
+    changed = queryset.update(**values, **stamp)
     LogEntry.objects.log_actions(
         user_id=request.user.pk,
-        queryset=changed,
+        queryset=selected,
         action_flag=CHANGE,
         change_message=changed_fields_message(queryset.model, *values),
     )
-    return len(changed)
+    return changed
 
 
 def report(modeladmin, request, verb, changed, skipped):
