@@ -1,6 +1,7 @@
 """The console: one admin page per platform, all from one base, plus tenant grants on users."""
 
 from django.contrib import admin
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.http import Http404
@@ -10,7 +11,13 @@ from django.utils.html import format_html
 from django.utils.timesince import timesince, timeuntil
 from django.views.decorators.debug import sensitive_post_parameters
 
-from .actions import activate_selected, deactivate_selected, export_csv, mark_for_reauthentication
+from .actions import (
+    activate_selected,
+    changed_fields_message,
+    deactivate_selected,
+    export_csv,
+    mark_for_reauthentication,
+)
 from .admin_filters import TenantFilter, TokenStatusFilter
 from .error_reports import SECRET_FIELD_NAMES
 from .forms import CLEAR_SUFFIX, form_for
@@ -131,7 +138,17 @@ class CredentialAdmin(admin.ModelAdmin):
         if not change:
             obj.created_by = username
         obj.updated_by = username
+        displaced = list(obj.active_siblings().only("pk", "name", "credential_id")) if obj.is_active else []
         super().save_model(request, obj, form, change)
+        if displaced:
+            # Saving it as the tenant's default deactivated these: they get history entries too.
+            LogEntry.objects.log_actions(
+                user_id=request.user.pk,
+                queryset=displaced,
+                action_flag=CHANGE,
+                change_message=changed_fields_message(type(obj), "is_active"),
+            )
+            self.message_user(request, f"Deactivated {len(displaced)} other credential(s) of tenant {obj.customer_id}.")
 
     @method_decorator(sensitive_post_parameters(*sorted(SECRET_FIELD_NAMES)))
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):

@@ -92,21 +92,19 @@ class Credential(models.Model):
         if self.is_active:
             self._deactivate_siblings()
 
-    def clean(self):
-        """Each platform adds its contract rules by overriding this and calling super()."""
-        super().clean()
-
     def _blank_strings_to_null(self):
         # The contract: a field a credential does not have is absent or null, never "".
         for field in self._meta.concrete_fields:
             if field.null and getattr(self, field.attname) == "":
                 setattr(self, field.attname, None)
 
+    def active_siblings(self):
+        """The tenant's other active credentials on this platform."""
+        return type(self)._default_manager.filter(customer_id=self.customer_id, is_active=True).exclude(pk=self.pk)
+
     def _deactivate_siblings(self):
         """Only one active (default) credential per tenant and platform."""
-        type(self)._default_manager.filter(customer_id=self.customer_id, is_active=True).exclude(pk=self.pk).update(
-            is_active=False, updated_at=self.updated_at, updated_by=self.updated_by
-        )
+        self.active_siblings().update(is_active=False, updated_at=self.updated_at, updated_by=self.updated_by)
 
 
 class UploadStats(models.Model):

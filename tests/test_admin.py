@@ -371,3 +371,17 @@ def test_overview_lists_what_needs_attention(staff_client, db):
     assert "tenant has more than one active credential" not in acme_only
     index = html(staff_client.get(reverse("admin:index")))
     assert reverse("admin:credentials_overview") in index
+
+
+def test_saving_a_credential_active_logs_the_ones_it_displaced(staff_client, tenants, staff_user):
+    spare = tenants["acme"][1]
+    data = {"name": spare.name, "customer_id": "acme", "auth_type": "oauth2", "client_id": spare.client_id,
+            "post_count": 0, "is_active": "on", "is_authenticated": "on"}  # fmt: skip
+    response = staff_client.post(url(Twitter, "change", spare.pk), data)
+    assert response.status_code == 302
+    assert "Deactivated 1 other credential(s) of tenant acme." in messages_of(response)
+    displaced = Twitter.objects.get(pk=tenants["acme"][0].pk)
+    assert displaced.is_active is False and displaced.updated_by == "scoped"
+    entry = LogEntry.objects.get(object_id=str(displaced.pk))
+    assert entry.get_change_message() == "Changed Active, Updated at and Updated by."
+    assert entry.user == staff_user
