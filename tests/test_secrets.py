@@ -371,3 +371,12 @@ def test_lists_exports_and_bulk_actions_never_decrypt(admin_client, mongo_db):
         assert response.status_code == 302
     assert not model.objects.filter(is_active=True).exists()
     assert SENTINEL not in dump(mongo_db)
+
+
+def test_rotation_without_keys_fails_in_one_line(manage, mongo_db):
+    result = manage("rotate_cred_keys", database=mongo_db.name, env={"CREDENTIALS_ENCRYPTION_KEYS": ""})
+    assert result.returncode == 1
+    assert result.stderr == (
+        "CommandError: CREDENTIALS_ENCRYPTION_KEYS is not set: generate one with "
+        "`python manage.py generate_cred_key` and set it\n"
+    )
