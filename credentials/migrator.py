@@ -64,15 +64,30 @@ def discover(directory):
 
 
 class RecordingDatabase:
-    """A Database that reads for real but records write commands instead of sending them."""
+    """A Database that reads for real but records write commands instead of sending them.
+
+    It remembers the collections its recorded commands would create or drop, so that a
+    later script in the same dry run plans against the database as it would then be.
+    """
 
     def __init__(self, database):
         self._database = database
         self.commands = []
+        self._created, self._dropped = set(), set()
 
     def command(self, command, *args, **kwargs):
         self.commands.append(command)
+        if "create" in command:
+            self._created.add(command["create"])
+            self._dropped.discard(command["create"])
+        elif "drop" in command:
+            self._dropped.add(command["drop"])
+            self._created.discard(command["drop"])
         return {"ok": 1.0}
+
+    def list_collection_names(self, *args, **kwargs):
+        names = set(self._database.list_collection_names(*args, **kwargs))
+        return sorted((names | self._created) - self._dropped)
 
     def __getitem__(self, name):
         return self._database[name]
@@ -145,8 +160,9 @@ class Migrator:
     def dry_run(self, *, target=None):
         """The commands each pending migration would send: [(script, [command, ...])]."""
         plans = []
+        recorder = RecordingDatabase(self.database)
         for script in self.pending(target):
-            recorder = RecordingDatabase(self.database)
+            recorder.commands = []
             script.load().up(recorder)
             plans.append((script, recorder.commands))
         return plans

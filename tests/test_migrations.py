@@ -111,6 +111,8 @@ def test_dry_run_prints_commands_and_changes_nothing(scratch_db, manage):
     assert '{"create": "reddit_credentials", "validator": {"$jsonSchema"' in result.stdout
     assert '"createIndexes": "youtube_credentials"' in result.stdout
     assert "061_create_reddit_credentials: 2 command(s)" in result.stdout
+    # Planned against the collections the earlier scripts would have created.
+    assert "062_require_encrypted_secrets: 7 command(s)" in result.stdout
     assert snapshot(scratch_db) == before == {}
 
 
