@@ -19,10 +19,9 @@ from .actions import (
     mark_for_reauthentication,
 )
 from .admin_filters import TenantFilter, TokenStatusFilter
-from .error_reports import SECRET_FIELD_NAMES
 from .forms import CLEAR_SUFFIX, form_for
 from .models import TenantAccess
-from .platforms import REGISTRY
+from .platforms import REGISTRY, SECRET_FIELD_NAMES
 from .tenancy import TenantScope
 from .token_status import COLOURS, token_status
 

@@ -2,9 +2,7 @@
 
 from django.views.debug import SafeExceptionReporterFilter
 
-from .platforms import REGISTRY
-
-SECRET_FIELD_NAMES = frozenset(name for p in REGISTRY.values() for name in p.secret_fields)
+from .platforms import SECRET_FIELD_NAMES
 
 
 class SecretsReporterFilter(SafeExceptionReporterFilter):

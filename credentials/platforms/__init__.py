@@ -23,6 +23,8 @@ def _discover():
 
 
 REGISTRY: dict[str, Platform] = _discover()
+# Every platform's secret field names, for the places that must mask them wherever they come from.
+SECRET_FIELD_NAMES = frozenset(name for platform in REGISTRY.values() for name in platform.secret_fields)
 
 
 def get_platform(key):
