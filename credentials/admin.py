@@ -1,15 +1,15 @@
-"""The console: one admin page per platform, all from one base, plus tenant grants on users."""
+"""The console: one admin page per platform, all from one base."""
 
 from django.contrib import admin
 from django.contrib.admin.models import CHANGE, LogEntry
-from django.contrib.auth import get_user_model
-from django.contrib.auth.admin import UserAdmin
 from django.http import Http404
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.utils.timesince import timesince, timeuntil
 from django.views.decorators.debug import sensitive_post_parameters
+
+from tenancy.scope import TenantScope
 
 from .actions import (
     activate_selected,
@@ -20,9 +20,7 @@ from .actions import (
 )
 from .admin_filters import TenantFilter, TokenStatusFilter
 from .forms import CLEAR_SUFFIX, form_for
-from .models import TenantAccess
 from .platforms import REGISTRY, SECRET_FIELD_NAMES
-from .tenancy import TenantScope
 from .token_status import COLOURS, token_status
 
 AUDIT_FIELDS = ("created_at", "created_by", "updated_at", "updated_by")
@@ -163,37 +161,3 @@ for platform in REGISTRY.values():
             {"platform": platform, "form": form_for(platform)},
         ),
     )
-
-
-class SuperuserOnly:
-    """Only superusers grant tenants, so no staff user can widen their own reach."""
-
-    def has_add_permission(self, request, obj=None):
-        return request.user.is_superuser
-
-    def has_change_permission(self, request, obj=None):
-        return request.user.is_superuser
-
-    def has_delete_permission(self, request, obj=None):
-        return request.user.is_superuser
-
-
-class TenantAccessInline(SuperuserOnly, admin.StackedInline):
-    model = TenantAccess
-    can_delete = False
-    verbose_name_plural = "tenants granted"
-
-
-class ConsoleUserAdmin(UserAdmin):
-    inlines = [TenantAccessInline]
-
-    def get_readonly_fields(self, request, obj=None):
-        readonly = super().get_readonly_fields(request, obj)
-        if request.user.is_superuser:
-            return readonly
-        # Nor can a staff user who may edit users make anyone (themselves) more powerful.
-        return (*readonly, "is_superuser", "is_staff", "groups", "user_permissions")
-
-
-admin.site.unregister(get_user_model())
-admin.site.register(get_user_model(), ConsoleUserAdmin)

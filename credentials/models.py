@@ -6,7 +6,6 @@ platform's knowledge; importing the registry here registers them with Django.
 
 import uuid
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
@@ -125,25 +124,6 @@ class PostStats(models.Model):
 
     class Meta:
         abstract = True
-
-
-class TenantAccess(models.Model):
-    """The tenants (customer ids) a staff user may see and change. Superusers see all."""
-
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tenant_access")
-    customer_ids = ArrayField(
-        models.CharField(max_length=100),
-        default=list,
-        blank=True,
-        help_text="Comma-separated customer ids this user may work on.",
-    )
-
-    class Meta:
-        verbose_name = "tenant access"
-        verbose_name_plural = "tenant access"
-
-    def __str__(self):
-        return f"{self.user}: {len(self.customer_ids)} tenant(s)"
 
 
 from .platforms import REGISTRY  # noqa: E402,F401  (registers the concrete models)

@@ -5,8 +5,9 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 
+from tenancy.scope import TenantScope
+
 from .platforms import REGISTRY
-from .tenancy import TenantScope
 from .token_status import TokenStatus, token_status_q
 
 ATTENTION_LIMIT = 100  # per platform and reason: the page stays fast; the list pages have the rest

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_mongodb_backend",
+    "tenancy",
     "credentials",
 ]
 
@@ -89,11 +90,14 @@ DATABASES = {
 }
 
 DEFAULT_AUTO_FIELD = "django_mongodb_backend.fields.ObjectIdAutoField"
-# Django's own apps get ObjectId primary keys through these migrations.
+# Django's own apps get ObjectId primary keys through these migrations. The credential
+# models have none: their collections belong to migrations_mongo/ (apply_cred_migrations),
+# so a new platform needs no Django migration.
 MIGRATION_MODULES = {
     "admin": "mongo_migrations.admin",
     "auth": "mongo_migrations.auth",
     "contenttypes": "mongo_migrations.contenttypes",
+    "credentials": None,
 }
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -111,7 +111,7 @@ def staff_user(db):
     """A staff user granted tenants "acme" and "globex", with every credential permission."""
     from django.contrib.auth.models import Permission, User
 
-    from credentials.models import TenantAccess
+    from tenancy.models import TenantAccess
 
     user = User.objects.create_user("scoped", password="scoped-password-1", is_staff=True)
     user.user_permissions.set(Permission.objects.filter(content_type__app_label="credentials"))

@@ -14,8 +14,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from credentials.models import TenantAccess
 from credentials.platforms import REGISTRY
+from tenancy.models import TenantAccess
 from tests.factories import FACTORIES
 
 SENTINEL = "SENTINEL-admin-9d41"

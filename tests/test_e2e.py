@@ -13,8 +13,8 @@ import pytest
 from django.contrib.auth.models import Permission, User
 from django.utils import timezone
 
-from credentials.models import TenantAccess
 from credentials.platforms import REGISTRY
+from tenancy.models import TenantAccess
 from tests.factories import FACTORIES
 
 pytestmark = pytest.mark.e2e

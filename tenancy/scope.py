@@ -2,6 +2,8 @@
 
 from django.db.models import Q
 
+from .models import TenantAccess
+
 
 class TenantScope:
     """The tenants (customer ids) one user is granted; superusers are granted all."""
@@ -16,8 +18,6 @@ class TenantScope:
             return cls()
         if user.is_superuser:
             return cls(all_tenants=True)
-        from .models import TenantAccess
-
         access = TenantAccess.objects.filter(user=user).first()
         return cls(customer_ids=access.customer_ids if access else ())
 

@@ -3,7 +3,7 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from credentials.models import TenantAccess
+from tenancy.models import TenantAccess
 
 
 class Command(BaseCommand):
