@@ -27,7 +27,7 @@ def platform_counts(queryset, platform, now):
 
 
 def needs_attention(queryset, platform, now):
-    """[(reason, credential)] for one platform, each reason bounded."""
+    """Rows (platform, reason, name, tenant, change URL) for one platform, each reason bounded."""
     change_url = f"admin:credentials_{platform.model._meta.model_name}_change"
     bad_token = token_status_q(TokenStatus.EXPIRED, platform.expiry_fields, now) | token_status_q(
         TokenStatus.EXPIRING, platform.expiry_fields, now

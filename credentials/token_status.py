@@ -37,17 +37,20 @@ def token_status(credential, expiry_fields, now=None):
     return TokenStatus.EXPIRING
 
 
+def any_before(expiry_fields, moment):
+    """Any of the expiry dates falls before `moment`."""
+    q = Q()
+    for name in expiry_fields:
+        q |= Q(**{f"{name}__lt": moment})
+    return q
+
+
 def token_status_q(status, expiry_fields, now=None):
     """The filter selecting credentials whose `token_status` is `status`."""
     now = now or timezone.now()
-    soon = now + EXPIRING_WITHIN
     has_token = Q(access_token__isnull=False)
-    expired = Q()
-    for name in expiry_fields:
-        expired |= Q(**{f"{name}__lt": now})
-    before_soon = Q()
-    for name in expiry_fields:
-        before_soon |= Q(**{f"{name}__lt": soon})
+    expired = any_before(expiry_fields, now)
+    before_soon = any_before(expiry_fields, now + EXPIRING_WITHIN)
     if status == TokenStatus.NO_TOKEN:
         return Q(access_token__isnull=True)
     if status == TokenStatus.EXPIRED:
