@@ -28,6 +28,16 @@ def changed_fields_message(model, *names):
     return [{"changed": {"fields": [*labels, "Updated at", "Updated by"]}}]
 
 
+def log_field_changes(request, credentials, model, *names):
+    """One history entry per credential, naming the fields changed (never their values)."""
+    LogEntry.objects.log_actions(
+        user_id=request.user.pk,
+        queryset=credentials,
+        action_flag=CHANGE,
+        change_message=changed_fields_message(model, *names),
+    )
+
+
 def apply_update(modeladmin, request, queryset, **values):
     """One update for all of `queryset`, audit fields stamped and history written.
 
@@ -39,12 +49,7 @@ def apply_update(modeladmin, request, queryset, **values):
         return 0
     stamp = {"updated_at": timezone.now(), "updated_by": request.user.get_username()}
     changed = queryset.update(**values, **stamp)
-    LogEntry.objects.log_actions(
-        user_id=request.user.pk,
-        queryset=selected,
-        action_flag=CHANGE,
-        change_message=changed_fields_message(queryset.model, *values),
-    )
+    log_field_changes(request, selected, queryset.model, *values)
     return changed
 
 

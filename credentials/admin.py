@@ -1,7 +1,6 @@
 """The console: one admin page per platform, all from one base."""
 
 from django.contrib import admin
-from django.contrib.admin.models import CHANGE, LogEntry
 from django.http import Http404
 from django.utils import timezone
 from django.utils.decorators import method_decorator
@@ -13,9 +12,9 @@ from tenancy.scope import TenantScope
 
 from .actions import (
     activate_selected,
-    changed_fields_message,
     deactivate_selected,
     export_csv,
+    log_field_changes,
     mark_for_reauthentication,
 )
 from .admin_filters import TenantFilter, TokenStatusFilter
@@ -139,12 +138,7 @@ class CredentialAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         if displaced:
             # Saving it as the tenant's default deactivated these: they get history entries too.
-            LogEntry.objects.log_actions(
-                user_id=request.user.pk,
-                queryset=displaced,
-                action_flag=CHANGE,
-                change_message=changed_fields_message(type(obj), "is_active"),
-            )
+            log_field_changes(request, displaced, type(obj), "is_active")
             self.message_user(request, f"Deactivated {len(displaced)} other credential(s) of tenant {obj.customer_id}.")
 
     @method_decorator(sensitive_post_parameters(*sorted(SECRET_FIELD_NAMES)))
