@@ -45,9 +45,8 @@ def drift(database):
         validator = existing[name].get("options", {}).get("validator", {})
         properties = validator.get("$jsonSchema", {}).get("properties", {})
         for field in platform.model._meta.concrete_fields:
-            column = field.db_column or field.attname
-            if column not in properties:
-                problems.append(_warning(f"{name}: validator lacks model field {column}", 4))
+            if field.column not in properties:
+                problems.append(_warning(f"{name}: validator lacks model field {field.column}", 4))
     return problems
 
 

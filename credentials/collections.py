@@ -41,11 +41,12 @@ def create_or_adopt(db, platform_key):
     platform = get_platform(platform_key)
     name = platform.collection
     validator = json_schema_for(platform)
-    if name in db.list_collection_names():
+    exists = name in db.list_collection_names()
+    if exists:
         db.command({"collMod": name, "validator": validator, "validationLevel": "moderate"})
     else:
         db.command({"create": name, "validator": validator, "validationLevel": "strict"})
-    existing = db[name].index_information() if name in db.list_collection_names() else {}
+    existing = db[name].index_information() if exists else {}
     missing = [
         {"key": dict(key), "name": index_name(key), **opts} for key, opts in INDEXES if index_name(key) not in existing
     ]

@@ -36,9 +36,9 @@ def bson_types(field):
 
 def field_schema(field, *, required):
     types = bson_types(field)
-    schema = {"bsonType": types[0] if required and len(types) == 1 else list(types)}
     if not required:
-        schema["bsonType"] = [*types, "null"]
+        types = [*types, "null"]
+    schema = {"bsonType": types[0] if len(types) == 1 else list(types)}
     if isinstance(field, ArrayField):
         schema["items"] = {"bsonType": bson_types(field.base_field)[0]}
     if field.choices:
@@ -54,10 +54,9 @@ def json_schema_for(platform, *, encrypted_secrets=True):
     """
     properties = {}
     for field in platform.model._meta.concrete_fields:
-        name = field.db_column or field.attname
-        properties[name] = field_schema(field, required=name in REQUIRED_FIELDS)
+        properties[field.column] = field_schema(field, required=field.column in REQUIRED_FIELDS)
         if encrypted_secrets and isinstance(field, SecretField):
-            properties[name]["pattern"] = ENCRYPTED_PATTERN
+            properties[field.column]["pattern"] = ENCRYPTED_PATTERN
     properties["platform"]["enum"] = [platform.key]
     properties["credential_id"]["pattern"] = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
     return {
