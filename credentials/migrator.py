@@ -167,30 +167,33 @@ class Migrator:
             plans.append((script, recorder.commands))
         return plans
 
+    def _record(self, script, status, *, applied_at, duration_ms=0, error=None, **extra):
+        """Write `script`'s changelog entry."""
+        self.changelog.replace_one(
+            {"_id": script.name},
+            {
+                "number": script.number,
+                "checksum": script.checksum,
+                "applied_at": applied_at,
+                "host": socket.gethostname(),
+                "status": status,
+                "error": error,
+                "duration_ms": duration_ms,
+                **extra,
+            },
+            upsert=True,
+        )
+
     def _apply_one(self, script):
-        started = time.monotonic()
-        record = {
-            "number": script.number,
-            "checksum": script.checksum,
-            "applied_at": datetime.now(UTC),
-            "host": socket.gethostname(),
-        }
+        applied_at, started = datetime.now(UTC), time.monotonic()
         try:
             script.load().up(self.database)
         except Exception as exc:
             error = f"{type(exc).__name__}: {exc}"
-            self.changelog.replace_one(
-                {"_id": script.name},
-                {**record, "status": "failed", "error": error, "duration_ms": self._ms(started)},
-                upsert=True,
-            )
+            self._record(script, "failed", applied_at=applied_at, duration_ms=self._ms(started), error=error)
             raise MigrationError(f"{script.name} failed: {error}") from exc
         duration_ms = self._ms(started)
-        self.changelog.replace_one(
-            {"_id": script.name},
-            {**record, "status": "applied", "error": None, "duration_ms": duration_ms},
-            upsert=True,
-        )
+        self._record(script, "applied", applied_at=applied_at, duration_ms=duration_ms)
         self.echo(f"applied {script.name} ({duration_ms} ms)")
         return script.name
 
@@ -222,20 +225,7 @@ class Migrator:
         script = self.script(number)
 
         def work():
-            self.changelog.replace_one(
-                {"_id": script.name},
-                {
-                    "number": script.number,
-                    "checksum": script.checksum,
-                    "applied_at": datetime.now(UTC),
-                    "host": socket.gethostname(),
-                    "status": "applied",
-                    "error": None,
-                    "duration_ms": 0,
-                    "faked": True,
-                },
-                upsert=True,
-            )
+            self._record(script, "applied", applied_at=datetime.now(UTC), faked=True)
             self.echo(f"recorded {script.name} as applied without running it")
 
         self._locked(work, lock_timeout)
