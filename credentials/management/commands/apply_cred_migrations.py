@@ -2,13 +2,13 @@
 
 from bson import json_util
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
-from pymongo.errors import PyMongoError
+from django.core.management.base import BaseCommand
 
 from credentials.collections import MigrationRefused
 from credentials.lease import LockTimeout
+from credentials.management.errors import one_line_errors
 from credentials.migrator import MigrationError, Migrator
-from credentials.mongo import DatabaseUnavailable, connected_database, server_address
+from credentials.mongo import connected_database
 
 
 def migration_number(value):
@@ -50,7 +50,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        try:
+        with one_line_errors(MigrationError, MigrationRefused, LockTimeout):
             database = connected_database()
             migrator = Migrator(
                 database,
@@ -59,10 +59,6 @@ class Command(BaseCommand):
                 echo=self.stdout.write,
             )
             self._run(migrator, options)
-        except (DatabaseUnavailable, MigrationError, MigrationRefused, LockTimeout) as exc:
-            raise CommandError(str(exc)) from exc
-        except PyMongoError as exc:
-            raise CommandError(f"database error at {server_address()}: {exc}") from exc
 
     def _run(self, migrator, options):
         if options["list"]:

@@ -2,9 +2,9 @@
 
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
-from pymongo.errors import PyMongoError
 
-from credentials.mongo import DatabaseUnavailable, connected_database, server_address
+from credentials.management.errors import one_line_errors
+from credentials.mongo import connected_database
 from credentials.platforms import REGISTRY
 from credentials.rotation import rotate_collection
 from credentials.secrets import keyring
@@ -26,7 +26,7 @@ class Command(BaseCommand):
     def handle(self, *args, dry_run, batch_size, **options):
         if batch_size < 1:
             raise CommandError("--batch-size must be at least 1")
-        try:
+        with one_line_errors(ImproperlyConfigured):
             current = keyring().current_id
             database = connected_database()
             self.stdout.write(f"{'Dry run: counting' if dry_run else 'Re-encrypting'} under key {current}")
@@ -44,10 +44,6 @@ class Command(BaseCommand):
                         "configured keys (left as it is)"
                     )
                 self.stdout.write(report.summary())
-        except (ImproperlyConfigured, DatabaseUnavailable) as exc:
-            raise CommandError(str(exc)) from exc
-        except PyMongoError as exc:
-            raise CommandError(f"database error at {server_address()}: {exc}") from exc
 
     def _progress(self, report):
         if report.documents:
