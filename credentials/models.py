@@ -91,6 +91,12 @@ class Credential(models.Model):
         if self.is_active:
             self._deactivate_siblings()
 
+    def require_fields(self, names, why):
+        """For the platforms' rules in clean(): name each of `names` left empty, and why it is needed."""
+        missing = {name: f"{name} is required: {why}" for name in names if not getattr(self, name)}
+        if missing:
+            raise ValidationError(missing)
+
     def _blank_strings_to_null(self):
         # The contract: a field a credential does not have is absent or null, never "".
         for field in self._meta.concrete_fields:

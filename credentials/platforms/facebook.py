@@ -1,4 +1,3 @@
-from django.core.exceptions import ValidationError
 from django.db import models
 
 from ..fields import SecretField
@@ -27,13 +26,9 @@ class FacebookCredential(Credential, PostStats):
     def clean(self):
         super().clean()
         if self.account_type == self.AccountType.PAGE:
-            errors = {
-                name: f"{name} is required for a page credential."
-                for name in ("page_id", "page_access_token")
-                if not getattr(self, name)
-            }
-            if errors:
-                raise ValidationError(errors)
+            self.require_fields(
+                ("page_id", "page_access_token"), "a page credential needs page_id and page_access_token."
+            )
 
 
 PLATFORM = Platform(

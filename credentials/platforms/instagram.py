@@ -1,4 +1,3 @@
-from django.core.exceptions import ValidationError
 from django.db import models
 
 from ..fields import SecretField
@@ -38,13 +37,9 @@ class InstagramCredential(Credential, PostStats):
     def clean(self):
         super().clean()
         # The Graph API publishes only through a connected Facebook Page.
-        errors = {
-            name: f"{name} is required: Instagram publishing needs a connected Facebook Page."
-            for name in ("instagram_user_id", "facebook_page_id")
-            if not getattr(self, name)
-        }
-        if errors:
-            raise ValidationError(errors)
+        self.require_fields(
+            ("instagram_user_id", "facebook_page_id"), "Instagram publishing needs a connected Facebook Page."
+        )
 
 
 PLATFORM = Platform(

@@ -1,4 +1,3 @@
-from django.core.exceptions import ValidationError
 from django.db import models
 
 from ..fields import SecretField
@@ -26,8 +25,8 @@ class LinkedInCredential(Credential, PostStats):
 
     def clean(self):
         super().clean()
-        if self.post_as == self.PostAs.ORGANIZATION and not self.organization_id:
-            raise ValidationError({"organization_id": "organization_id is required to post as an organization."})
+        if self.post_as == self.PostAs.ORGANIZATION:
+            self.require_fields(("organization_id",), "posting as an organization needs it.")
 
 
 PLATFORM = Platform(

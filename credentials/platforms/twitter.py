@@ -43,9 +43,7 @@ class TwitterCredential(Credential, PostStats):
             )
         else:
             raise ValidationError({"auth_type": "auth_type is required: oauth2 or oauth1a."})
-        errors = {name: f"{name} is required: {why}" for name in needed if not getattr(self, name)}
-        if errors:
-            raise ValidationError(errors)
+        self.require_fields(needed, why)
 
 
 PLATFORM = Platform(
