@@ -1,9 +1,35 @@
-"""The console's admin site: Django's, plus the overview page linked from the index."""
+"""The console's admin site: Django's, behind a second factor, with the console's own pages."""
 
+from django.conf import settings
 from django.contrib import admin
-from django.urls import path
+from django.contrib.admin import helpers
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import path, reverse
+
+from accounts.views import account_view, must_enroll, recovery_codes_view, safe_next, start_enrollment
 
 from .overview import overview_view
+
+
+class ObjectIdSelection:
+    """A bulk action posted with an id that cannot be one of this model's keys is a 404, not a 500."""
+
+    def response_action(self, request, queryset):
+        for value in request.POST.getlist(helpers.ACTION_CHECKBOX_NAME):
+            try:
+                self.opts.pk.to_python(value)
+            except ValidationError:
+                raise Http404(f"No {self.opts.verbose_name} has the id {value!r}.") from None
+        return super().response_action(request, queryset)
+
+
+def no_page_outside_the_console(request, content_type_id, object_id):
+    """Django's "view on site" redirect. Nothing here has a page outside the console, so every
+    id answers the same 404: malformed, missing, or another tenant's cannot be told apart."""
+    raise Http404("No such page.")
 
 
 class ConsoleAdminSite(admin.AdminSite):
@@ -12,10 +38,40 @@ class ConsoleAdminSite(admin.AdminSite):
     index_title = "Credentials of customers' accounts"
     index_template = "admin/credentials/index.html"
 
+    def register(self, model_or_iterable, admin_class=None, **options):
+        # Every page of the site, the third-party ones included, gets the id check above.
+        admin_class = admin_class or admin.ModelAdmin
+        if not issubclass(admin_class, ObjectIdSelection):
+            admin_class = type(admin_class.__name__, (ObjectIdSelection, admin_class), {})
+        super().register(model_or_iterable, admin_class, **options)
+
+    def has_permission(self, request):
+        """Staff, and (unless development turned it off) verified by a second factor this session."""
+        if not super().has_permission(request):
+            return False
+        return not settings.CONSOLE_REQUIRE_MFA or request.user.is_verified()
+
+    def login(self, request, extra_context=None):
+        # Signing in, second factor included, lives at /account/login/.
+        next_url = safe_next(request) or reverse("admin:index", current_app=self.name)
+        if self.has_permission(request):
+            return redirect(next_url)
+        if request.user.is_staff and must_enroll(request.user):
+            return start_enrollment(request, next_url)
+        return redirect_to_login(next_url, settings.LOGIN_URL)
+
     def get_urls(self):
-        overview = path(
-            "credentials/overview/",
-            self.admin_view(lambda request: overview_view(self, request)),
-            name="credentials_overview",
-        )
-        return [overview, *super().get_urls()]
+        def page(view):
+            return self.admin_view(lambda request: view(self, request))
+
+        own = [
+            path("credentials/overview/", page(overview_view), name="credentials_overview"),
+            path("account/", page(account_view), name="account"),
+            path("account/recovery-codes/", page(recovery_codes_view), name="account_recovery_codes"),
+            path(
+                "r/<path:content_type_id>/<path:object_id>/",
+                self.admin_view(no_page_outside_the_console),
+                name="view_on_site",
+            ),
+        ]
+        return [*own, *super().get_urls()]

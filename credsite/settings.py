@@ -5,6 +5,7 @@ database; production sets DEBUG=false and must then give SECRET_KEY, ALLOWED_HOS
 MONGODB_URI explicitly.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -44,8 +45,15 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_mongodb_backend",
+    "django_otp",
+    "credsite.apps.MongoOTPTOTPConfig",
+    "credsite.apps.MongoOTPStaticConfig",
+    "two_factor",
+    "credsite.apps.MongoAxesConfig",
     "tenancy",
     "credentials",
+    # After the apps whose admin pages it replaces (users, groups, devices, lockouts).
+    "accounts",
 ]
 
 MIDDLEWARE = [
@@ -55,8 +63,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After messages: it tells a person signed out for idling why.
+    "accounts.middleware.SessionLimitsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "credsite.urls"
@@ -65,7 +78,9 @@ WSGI_APPLICATION = "credsite.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # Overrides of third-party templates (Django's admin, django-two-factor-auth), which
+        # app templates listed after those apps could not shadow.
+        "DIRS": [BASE_DIR / "credsite" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -97,8 +112,58 @@ MIGRATION_MODULES = {
     "admin": "mongo_migrations.admin",
     "auth": "mongo_migrations.auth",
     "contenttypes": "mongo_migrations.contenttypes",
+    "otp_totp": "mongo_migrations.otp_totp",
+    "otp_static": "mongo_migrations.otp_static",
+    "axes": "mongo_migrations.axes",
+    # Its migrations only create and delete a phone device this console does not use.
+    "two_factor": None,
     "credentials": None,
 }
+
+# Staff sign in at /account/login/: password, then a one-time code (django-two-factor-auth
+# over django-otp). Django's admin login redirects there.
+LOGIN_URL = "two_factor:login"
+LOGIN_REDIRECT_URL = "admin:index"
+LOGOUT_REDIRECT_URL = "two_factor:login"
+# Every staff page needs a verified second factor. Only development and tests may turn it off.
+CONSOLE_REQUIRE_MFA = env.bool("CONSOLE_REQUIRE_MFA", default=True)
+if not CONSOLE_REQUIRE_MFA and not DEBUG:
+    raise ImproperlyConfigured("CONSOLE_REQUIRE_MFA may be false only when DEBUG is true")
+# The issuer shown in authenticator apps beside the username.
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Credentials console")
+TWO_FACTOR_PATCH_ADMIN = False  # the console's admin site does it (credentials.sites)
+TWO_FACTOR_REMEMBER_COOKIE_AGE = None  # no "remember this browser": every sign-in asks for a code
+TWO_FACTOR_LOGIN_TIMEOUT = 300  # seconds between the password and the code
+
+AUTHENTICATION_BACKENDS = [
+    # First, so that a locked-out username or address is refused before any password check.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Sign-in throttling (django-axes, database handler: it holds across processes and hosts).
+# A username, and separately a client address, is locked after SIGNIN_FAILURE_LIMIT
+# failures for SIGNIN_LOCKOUT_MINUTES.
+AXES_FAILURE_LIMIT = env.int("SIGNIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.float("SIGNIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False  # no banner on every command; lockouts are still logged (logger "axes")
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "accounts.client_ip.client_ip"
+# The sign-in form's fields (django-two-factor-auth prefixes them with their step), so that
+# no password or code is ever kept in an attempt's record.
+AXES_PASSWORD_FORM_FIELD = "auth-password"
+AXES_SENSITIVE_PARAMETERS = ["auth-password", "token-otp_token", "backup-otp_token"]
+# How many reverse proxies in front of the console append to X-Forwarded-For (0: none, use
+# the connecting address). Too high a number lets a client choose the address it is locked by.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+# Sessions end after SESSION_IDLE_MINUTES without a request, SESSION_MAX_HOURS after sign-in,
+# and when the browser closes (accounts.middleware).
+SESSION_IDLE_TIMEOUT = timedelta(minutes=env.float("SESSION_IDLE_MINUTES", default=30))
+SESSION_MAX_AGE = timedelta(hours=env.float("SESSION_MAX_HOURS", default=8))
+SESSION_COOKIE_AGE = int(SESSION_MAX_AGE.total_seconds())
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -106,6 +106,34 @@ def manage(mongodb_uri):
     return run
 
 
+def sign_in_verified(client, user):
+    """Leave `client` signed in as `user` with a verified second factor, as a real sign-in does."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from tests.factories import AuthenticatorFactory
+
+    device = user.totpdevice_set.first() or AuthenticatorFactory(user=user)
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
+@pytest.fixture
+def verified_login():
+    """`verified_login(client, user)`: signed in with password and second factor."""
+    return sign_in_verified
+
+
+@pytest.fixture
+def admin_client(db, admin_user):
+    """A superuser signed in with a second factor (pytest-django's, verified)."""
+    from django.test import Client
+
+    return sign_in_verified(Client(), admin_user)
+
+
 @pytest.fixture
 def staff_user(db):
     """A staff user granted tenants "acme" and "globex", with every credential permission."""
@@ -121,5 +149,4 @@ def staff_user(db):
 
 @pytest.fixture
 def staff_client(client, staff_user):
-    client.force_login(staff_user)
-    return client
+    return sign_in_verified(client, staff_user)

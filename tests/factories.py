@@ -1,6 +1,9 @@
 """Valid credentials of every platform, to be adjusted per test with keyword overrides."""
 
 import factory
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp.util import random_hex
 from factory.django import DjangoModelFactory
 
 from credentials.platforms import REGISTRY
@@ -79,3 +82,21 @@ class RedditCredentialFactory(CredentialFactory):
 FACTORIES = {
     factory_class._meta.model.platform_key: factory_class for factory_class in CredentialFactory.__subclasses__()
 }
+
+
+class AuthenticatorFactory(DjangoModelFactory):
+    """A staff user's enrolled authenticator app (a TOTP device), with a key the test knows."""
+
+    name = "default"
+    confirmed = True
+    key = factory.LazyFunction(random_hex)
+
+    class Meta:
+        model = TOTPDevice
+
+
+def authenticator_code(device, *, steps_ahead=0):
+    """The code the user's authenticator app shows now (or that many 30-second steps later)."""
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = totp.time + steps_ahead * device.step
+    return f"{totp.token():0{device.digits}d}"

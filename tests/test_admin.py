@@ -130,10 +130,10 @@ def test_superuser_sees_every_tenant(admin_client, tenants):
     assert admin_client.get(url(Twitter, "change", tenants["initech"][0].pk)).status_code == 200
 
 
-def test_staff_permissions_are_respected(client, tenants):
+def test_staff_permissions_are_respected(client, tenants, verified_login):
     viewer = User.objects.create_user("viewer", password="pw-viewer-1", is_staff=True)
     TenantAccess.objects.create(user=viewer, customer_ids=["acme"])
-    client.force_login(viewer)
+    verified_login(client, viewer)
     assert client.get(url(Twitter, "changelist")).status_code == 403
     from django.contrib.auth.models import Permission
 
@@ -144,11 +144,11 @@ def test_staff_permissions_are_respected(client, tenants):
     assert Twitter.objects.get(pk=tenants["acme"][0].pk).is_active is True
 
 
-def test_no_user_without_superuser_rights_can_grant_tenants(staff_user, client, admin_client, manage):
+def test_no_user_without_superuser_rights_can_grant_tenants(staff_user, client, admin_client, manage, verified_login):
     from django.contrib.auth.models import Permission
 
     staff_user.user_permissions.add(*Permission.objects.filter(content_type__model="user"))
-    client.force_login(staff_user)
+    verified_login(client, staff_user)
     page = html(client.get(reverse("admin:auth_user_change", args=[staff_user.pk])))
     assert 'name="tenant_access-0-customer_ids"' not in page
     assert 'name="is_superuser"' not in page
