@@ -6,7 +6,7 @@ from pymongo import UpdateOne
 from bench.common import report, seed_youtube, timed
 from credentials.collections import create_or_adopt
 from credentials.rotation import rotate_collection
-from credentials.secrets import decrypt_secret, encrypt_secret
+from credentials.secrets import SecretContext, decrypt_secret, encrypt_secret
 
 KEY_A = "4rA0qk8a3G2iVw1O9YFz5bB1U3c6kq9vHq0Zl8H5p2E="
 KEY_B = "Zm9yLXRlc3RzLW9ubHktYi0wMTIzNDU2Nzg5YWJjZGU="
@@ -14,8 +14,14 @@ CREDENTIALS = 50_000
 SECRETS = ("access_token", "refresh_token", "client_secret")
 
 
+def place(n, name):
+    # Each value is sealed for its own document: the credential_id seed_youtube gives document n.
+    return SecretContext("youtube_credentials", f"00000000-0000-4000-8000-{n:012d}", name)
+
+
 def sealed_secrets(n):
-    return {"is_active": False, **{name: encrypt_secret(f"{name}-{n}-" + "x" * 120) for name in SECRETS}}
+    secrets = {name: encrypt_secret(f"{name}-{n}-" + "x" * 120, place(n, name)) for name in SECRETS}
+    return {"is_active": False, **secrets}
 
 
 def raw_read_rewrite(collection):
@@ -32,9 +38,10 @@ def raw_read_rewrite(collection):
 
 def run(database):
     values = [f"token-{n}-" + "x" * 120 for n in range(20_000)]
-    seconds, sealed = timed(lambda: [encrypt_secret(v) for v in values])
+    places = [place(n, "access_token") for n in range(len(values))]
+    seconds, sealed = timed(lambda: [encrypt_secret(v, p) for v, p in zip(values, places, strict=True)])
     encrypt_rate = len(values) / seconds
-    seconds, _ = timed(lambda: [decrypt_secret(s) for s in sealed])
+    seconds, _ = timed(lambda: [decrypt_secret(s, p) for s, p in zip(sealed, places, strict=True)])
     decrypt_rate = len(values) / seconds
 
     create_or_adopt(database, "youtube")

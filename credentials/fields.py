@@ -1,10 +1,11 @@
 """Field types with a meaning of their own in the storage contract."""
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.query_utils import DeferredAttribute
 
-from .secrets import SecretValue
+from .secrets import MAX_PLAIN_BYTES, MAX_STORED_LENGTH, SecretContext, SecretValue
 
 
 def as_secret(value):
@@ -17,14 +18,44 @@ def as_secret(value):
 
 
 class SecretAttribute(DeferredAttribute):
-    """Assigning plain text to a secret attribute wraps it at once, so it is never held bare."""
+    """A secret attribute of a credential, holding its value bound to where it belongs.
+
+    Assigning plain text wraps it at once, so it is never held bare. Reading binds the value
+    to this credential's collection, credential_id and field: the ciphertext of a value read
+    from the database opens only for the document that held it, and a value taken from
+    another credential or field is sealed anew for this one. Saving reads through here too
+    (`Field.pre_save`), so what is written is always sealed for its own place.
+    """
+
+    def __get__(self, instance, cls=None):
+        if instance is None:
+            return self
+        secret = super().__get__(instance, cls)
+        if secret is None:
+            return None
+        context = SecretContext(instance._meta.db_table, instance.credential_id, self.field.column)
+        placed = secret.bound_to(context)
+        instance.__dict__[self.field.attname] = placed
+        return placed
 
     def __set__(self, instance, value):
         instance.__dict__[self.field.attname] = as_secret(value)
 
 
+def validate_fits_when_sealed(typed):
+    size = len(typed.encode())
+    if size > MAX_PLAIN_BYTES:
+        raise ValidationError(
+            f"This secret is {size} bytes long (UTF-8); at most {MAX_PLAIN_BYTES} bytes fit the "
+            f"database's limit of {MAX_STORED_LENGTH} characters once encrypted.",
+            code="too_long",
+        )
+
+
 class SecretFormField(forms.CharField):
     """Write-only: the form never shows the stored secret, and a blank entry changes nothing."""
+
+    default_validators = [validate_fits_when_sealed]
 
     def __init__(self, **kwargs):
         kwargs.update(required=False, max_length=None, strip=True)
@@ -45,6 +76,7 @@ class SecretField(models.TextField):
 
     Every secret of every platform is declared with this type: the registry lists them
     by it, and encryption and decryption happen here and in `credentials.secrets` only.
+    Its model must have a `credential_id`: each value is sealed for its credential and field.
     """
 
     descriptor_class = SecretAttribute

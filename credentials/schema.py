@@ -8,7 +8,7 @@ from django.db import models
 from django_mongodb_backend.fields import ArrayField, ObjectIdAutoField
 
 from .fields import SecretField
-from .secrets import ENCRYPTED_PATTERN
+from .secrets import ENCRYPTED_PATTERN, MAX_STORED_LENGTH
 
 # Fields every document must carry; everything else may be absent or null.
 REQUIRED_FIELDS = ("_id", "credential_id", "name", "platform", "customer_id")
@@ -49,14 +49,15 @@ def field_schema(field, *, required):
 def json_schema_for(platform, *, encrypted_secrets=True):
     """The validator document for `platform`'s collection.
 
-    With `encrypted_secrets`, a secret field that is present must be in the encrypted
-    format, so the database itself refuses plain text from any client.
+    With `encrypted_secrets`, a secret field that is present must be in an encrypted
+    format (enc:v1 or enc:v2) and at most MAX_STORED_LENGTH characters long, so the
+    database itself refuses plain text, and values too long, from any client.
     """
     properties = {}
     for field in platform.model._meta.concrete_fields:
         properties[field.column] = field_schema(field, required=field.column in REQUIRED_FIELDS)
         if encrypted_secrets and isinstance(field, SecretField):
-            properties[field.column]["pattern"] = ENCRYPTED_PATTERN
+            properties[field.column].update(pattern=ENCRYPTED_PATTERN, maxLength=MAX_STORED_LENGTH)
     properties["platform"]["enum"] = [platform.key]
     properties["credential_id"]["pattern"] = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
     return {

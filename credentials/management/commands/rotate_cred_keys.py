@@ -1,4 +1,4 @@
-"""Re-encrypt every credential secret under the first key of CREDENTIALS_ENCRYPTION_KEYS."""
+"""Re-encrypt every credential secret as enc:v2 under the first key of CREDENTIALS_ENCRYPTION_KEYS."""
 
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
@@ -12,8 +12,9 @@ from credentials.secrets import keyring
 
 class Command(BaseCommand):
     help = (
-        "Re-encrypt all secrets of the seven collections under the current (first) key, and "
-        "encrypt plain text found. Idempotent; run it again to resume after an interruption."
+        "Re-encrypt all secrets of the seven collections as enc:v2 under the current (first) key, "
+        "upgrading enc:v1 values and encrypting plain text found. Idempotent; run it again to "
+        "resume after an interruption."
     )
 
     # It checks the keys itself and fails in one line; the drift check has no bearing on it.
@@ -38,11 +39,8 @@ class Command(BaseCommand):
                     dry_run=dry_run,
                     progress=self._progress,
                 )
-                for credential_id, name in report.undecryptable:
-                    self.stdout.write(
-                        f"  {platform.collection} {credential_id} {name}: cannot be decrypted with the "
-                        "configured keys (left as it is)"
-                    )
+                for credential_id, name, why in report.undecryptable:
+                    self.stdout.write(f"  {platform.collection} {credential_id} {name}: {why} (left as it is)")
                 self.stdout.write(report.summary())
 
     def _progress(self, report):
