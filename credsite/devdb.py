@@ -3,20 +3,28 @@
 Dev and test only: SecantusDB is pinned in requirements-dev.txt and never imported by the
 running console. Production talks to a real MongoDB through MONGODB_URI.
 
-SecantusDB 0.7.0b3 has a known defect that django-mongodb-backend trips over:
+SecantusDB 0.7.0b3 has two known defects that this project trips over:
 
 * It reads a nested ``$project`` / ``$addFields`` / ``$set`` specification
   (``{a: {b: 1}}``) as a literal object, where MongoDB reads it as the nested field
   paths ``{"a.b": 1}``. The backend emits such shapes for joins, so permission checks
   through a group and ``select_related`` with ordering go silently wrong.
+* It binds ``$$NOW`` to a timezone-aware ``datetime`` while every stored date reaches
+  its expression engine as a naive one (UTC, as BSON dates decode). Python cannot order
+  the two: the engine's BSON comparison swallows the ``TypeError`` and calls them equal,
+  so ``{$lt: ["$date", "$$NOW"]}`` is false for any date, ``$cond`` and ``$expr`` on it
+  go the wrong way, and ``{$subtract: ["$$NOW", "$date"]}`` fails with an internal
+  error. ``credentials.lease`` computes its leases with the server's clock this way.
 
-``start_server`` fixes that by normalising those stages to dotted paths inside the
-server before SecantusDB runs them, and refuses any other SecantusDB version: the fix
-is proven only against the pinned one. (Its other known defect, ``find_one_and_update``
+``start_server`` fixes both inside the server before SecantusDB evaluates anything:
+it normalises those stages to dotted paths, and reads ``$$NOW`` as the naive
+millisecond date MongoDB's would be. It refuses any other SecantusDB version: the fixes
+are proven only against the pinned one. (Its other known defect, ``find_one_and_update``
 with ``upsert=True`` returning None under contention, is avoided by ``credentials.lease``.)
 """
 
 from collections.abc import Mapping
+from datetime import UTC
 from importlib import metadata
 
 SUPPORTED_SECANTUS_VERSION = "0.7.0b3"
@@ -82,6 +90,30 @@ def _install_stage_normalisation():
     aggregate._credsite_nested_specs_fixed = True
 
 
+def _as_bson_date(value):
+    """``value`` as a BSON date decodes: naive UTC, whole milliseconds."""
+    utc = value if value.tzinfo is None else value.astimezone(UTC).replace(tzinfo=None)
+    return utc.replace(microsecond=utc.microsecond // 1000 * 1000)
+
+
+def _install_naive_now():
+    from secantus import expressions
+
+    if getattr(expressions, "_credsite_naive_now", False):
+        return
+    resolve_var = expressions._resolve_var
+
+    def resolve(name, ctx):
+        value = resolve_var(name, ctx)
+        return _as_bson_date(value) if name == "NOW" else value
+
+    # SecantusDB binds `NOW` in three places (pipelines, command `let`, constant
+    # folding), but every `$$variable` in every expression, `$expr` filters and update
+    # pipelines included, is read through this one function, so the fix goes here.
+    expressions._resolve_var = resolve
+    expressions._credsite_naive_now = True
+
+
 def start_server(*, port=0, data_dir=":memory:", host="127.0.0.1"):
     """Start SecantusDB in this process, with MongoDB's semantics; returns the server.
 
@@ -92,6 +124,7 @@ def start_server(*, port=0, data_dir=":memory:", host="127.0.0.1"):
     from secantus import SecantusDBServer
 
     _install_stage_normalisation()
+    _install_naive_now()
     server = SecantusDBServer(
         host=host,
         port=port,

@@ -1,7 +1,11 @@
-"""The embedded database behaves as MongoDB does where django-mongodb-backend relies on it."""
+"""The embedded database behaves as MongoDB does where this project relies on it.
+
+Each behaviour is asserted as MongoDB has it, so these pass against a real server too.
+"""
 
 import signal
 import socket
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -52,6 +56,50 @@ def test_select_related_ordered_by_a_related_field(db):
     entries = list(LogEntry.objects.select_related("user").order_by("user__username", "pk"))
     assert [e.user.username for e in entries] == ["amy", "zed", "zed"]
     assert [e.object_repr for e in entries] == ["by amy", "by zed", "by zed"]
+
+
+@pytest.fixture
+def past_and_future(scratch_db):
+    """A collection with one date an hour ago and one an hour ahead."""
+    now = datetime.now(UTC)
+    hour = timedelta(hours=1)
+    scratch_db.dated.insert_many([{"_id": "past", "at": now - hour}, {"_id": "future", "at": now + hour}])
+    return scratch_db.dated
+
+
+def test_now_compares_with_stored_dates_in_an_expr_filter(past_and_future):
+    assert [d["_id"] for d in past_and_future.find({"$expr": {"$lt": ["$at", "$$NOW"]}})] == ["past"]
+    assert [d["_id"] for d in past_and_future.find({"$expr": {"$gte": ["$at", "$$NOW"]}})] == ["future"]
+
+
+def test_now_in_cond_takes_the_branch_for_each_date(past_and_future):
+    rows = past_and_future.aggregate([{"$project": {"when": {"$cond": [{"$lt": ["$at", "$$NOW"]}, "gone", "ahead"]}}}])
+    assert {row["_id"]: row["when"] for row in rows} == {"past": "gone", "future": "ahead"}
+
+
+def test_now_minus_a_stored_date_is_milliseconds(past_and_future):
+    rows = past_and_future.aggregate([{"$project": {"ms": {"$subtract": ["$$NOW", "$at"]}}}])
+    hour_ms = 3_600_000
+    assert {row["_id"]: round(row["ms"] / hour_ms) for row in rows} == {"past": 1, "future": -1}
+
+
+def test_now_in_an_update_pipeline(past_and_future):
+    # As a lease is taken: only where the stored date has passed, renewed from the server's now.
+    past_and_future.update_many(
+        {"$expr": {"$lt": ["$at", "$$NOW"]}},
+        [
+            {
+                "$set": {
+                    "was": {"$cond": [{"$lt": ["$at", "$$NOW"]}, "expired", "live"]},
+                    "at": {"$add": ["$$NOW", 60_000]},
+                }
+            }
+        ],
+    )
+    past, future = past_and_future.find_one({"_id": "past"}), past_and_future.find_one({"_id": "future"})
+    assert past["was"] == "expired"
+    assert timedelta(seconds=50) < past["at"] - datetime.now(UTC).replace(tzinfo=None) <= timedelta(seconds=60)
+    assert "was" not in future
 
 
 def test_refuses_an_unverified_secantus_version(monkeypatch):
