@@ -58,15 +58,17 @@ class EnrollView(SetupView):
     would let a stolen session plant its own. Resetting one is a superuser's action.
     """
 
+    success_url = "admin:account_recovery_codes"  # where the new recovery codes are shown, once
+
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and default_device(request.user) is not None:
             return redirect("admin:account")
         return super().dispatch(request, *args, **kwargs)
 
     def done(self, form_list, **kwargs):
-        super().done(form_list, **kwargs)  # saves the device and verifies this session with it
+        response = super().done(form_list, **kwargs)  # saves the device and verifies this session with it
         replace_codes(self.request)
-        return redirect("admin:account_recovery_codes")
+        return response
 
 
 def account_view(site, request):
