@@ -5,6 +5,8 @@ Playwright drives Debian's headless Chromium (/usr/bin/chromium, installed by
 change and overview pages are saved under tests/artifacts/.
 """
 
+import base64
+import re
 import shutil
 from datetime import timedelta
 from pathlib import Path
@@ -12,10 +14,11 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import Permission, User
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from credentials.platforms import REGISTRY
 from tenancy.models import TenantAccess
-from tests.factories import FACTORIES
+from tests.factories import FACTORIES, authenticator_code
 
 pytestmark = pytest.mark.e2e
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
@@ -56,6 +59,64 @@ def scoped_staff(transactional_db):
     return user
 
 
+def sign_in_with_password(page, next_page="/admin/"):
+    page.goto(next_page)  # the console sends a stranger to sign in, then back here
+    page.fill("#id_auth-username", "alice")
+    page.fill("#id_auth-password", PASSWORD)
+    page.click("input[value='Sign in']")
+
+
+def enroll_at_first_sign_in(page):
+    """The first sign-in: password, then the QR code and a code from the app, then recovery codes."""
+    sign_in_with_password(page)
+    page.wait_for_selector("text=Enable Two-Factor Authentication")
+    page.click("input[value=Next]")
+    page.wait_for_selector("img[alt='QR Code']")
+    page.screenshot(path=ARTIFACTS / "enroll.png", full_page=True)
+    # What the authenticator app reads from the QR code: the secret in the otpauth:// link.
+    secret = re.search(r"secret=([A-Z2-7]+)", page.content()).group(1)
+    code = authenticator_code(TOTPDevice(key=base64.b32decode(secret).hex()))
+    page.fill("#id_generator-token", code)
+    page.click("input[value=Next]")
+    page.wait_for_selector("#recovery-codes")
+    codes = page.locator("#recovery-codes li").all_inner_texts()
+    assert len(codes) == 10
+    page.screenshot(path=ARTIFACTS / "recovery_codes.png", full_page=True)
+    page.click("#continue")
+    page.wait_for_selector("#overview-link")
+    return codes
+
+
+def sign_out(page):
+    page.click("#logout-form button")
+    page.wait_for_load_state()
+
+
+def test_staff_enroll_then_sign_in_with_a_code_or_a_recovery_code(page, scoped_staff):
+    codes = enroll_at_first_sign_in(page)
+    sign_out(page)
+
+    # The code the app shows next (within the tolerated clock drift; the one used to enroll is spent).
+    sign_in_with_password(page, "/admin/credentials/overview/")
+    page.wait_for_selector("#id_token-otp_token")
+    page.screenshot(path=ARTIFACTS / "sign_in_code.png", full_page=True)
+    page.fill("#id_token-otp_token", authenticator_code(scoped_staff.totpdevice_set.get(), steps_ahead=1))
+    page.click("input[value=Next]")
+    page.wait_for_url("**/admin/credentials/overview/")
+    sign_out(page)
+
+    # A recovery code, once.
+    sign_in_with_password(page)
+    page.click("text=Use Backup Token")
+    page.fill("#id_backup-otp_token", codes[0])
+    page.click("input[value=Next]")
+    page.wait_for_selector("#overview-link")
+    page.goto("/admin/account/")
+    assert "9 recovery codes left" in page.inner_text("#content")
+    assert "acme" in page.inner_text("#granted-tenants")
+    page.screenshot(path=ARTIFACTS / "account.png", full_page=True)
+
+
 def test_scoped_staff_user_works_in_the_console(page, scoped_staff):
     now = timezone.now()
     make = FACTORIES["twitter"]
@@ -66,12 +127,7 @@ def test_scoped_staff_user_works_in_the_console(page, scoped_staff):
     # Several active at once, as another service may leave them: the console sorts it out.
     Twitter.objects.filter(customer_id="acme").update(is_active=True)
 
-    # Sign in.
-    page.goto("/admin/login/")
-    page.fill("#id_username", "alice")
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_selector("#overview-link")
+    enroll_at_first_sign_in(page)
 
     # Filter by tenant (a text box) and by token status.
     page.goto("/admin/credentials/twittercredential/")
@@ -126,5 +182,5 @@ def test_scoped_staff_user_works_in_the_console(page, scoped_staff):
     page.goto("/admin/credentials/overview/")
     assert "globex" not in page.content()
     page.screenshot(path=ARTIFACTS / "overview.png", full_page=True)
-    for name in ("list.png", "change.png", "overview.png"):
+    for name in ("enroll.png", "recovery_codes.png", "list.png", "change.png", "overview.png"):
         assert (ARTIFACTS / name).stat().st_size > 10_000
