@@ -129,8 +129,6 @@ LOGOUT_REDIRECT_URL = "two_factor:login"
 CONSOLE_REQUIRE_MFA = env.bool("CONSOLE_REQUIRE_MFA", default=True)
 if not CONSOLE_REQUIRE_MFA and not DEBUG:
     raise ImproperlyConfigured("CONSOLE_REQUIRE_MFA may be false only when DEBUG is true")
-# The issuer shown in authenticator apps beside the username.
-OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Credentials console")
 TWO_FACTOR_PATCH_ADMIN = False  # the console's admin site does it (credentials.sites)
 TWO_FACTOR_REMEMBER_COOKIE_AGE = None  # no "remember this browser": every sign-in asks for a code
 TWO_FACTOR_LOGIN_TIMEOUT = 300  # seconds between the password and the code

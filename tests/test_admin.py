@@ -1,5 +1,6 @@
 """The console as staff use it: per-platform pages, tenant isolation, audit, bulk actions."""
 
+import codecs
 import csv
 import io
 import json
@@ -55,6 +56,12 @@ def post_action(client, model, action, credentials, **extra):
     return client.post(url(model, "changelist"), data)
 
 
+def csv_rows(response):
+    """The exported rows, after checking the file opens with the UTF-8 byte-order mark spreadsheets need."""
+    assert response.content.startswith(codecs.BOM_UTF8)
+    return list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+
+
 # Tenant isolation -------------------------------------------------------------------------
 
 
@@ -99,8 +106,7 @@ def test_bulk_actions_posted_with_another_tenants_ids_change_nothing_of_theirs(s
 
 def test_export_of_another_tenants_ids_exports_nothing_of_theirs(staff_client, tenants):
     response = post_action(staff_client, Twitter, "export_csv", tenants["initech"] + tenants["acme"])
-    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
-    assert sorted(r["customer_id"] for r in rows) == ["acme", "acme"]
+    assert sorted(r["customer_id"] for r in csv_rows(response)) == ["acme", "acme"]
 
 
 def test_add_and_change_accept_only_granted_tenants(staff_client, tenants):
@@ -263,15 +269,31 @@ def test_csv_export_says_whether_secrets_are_set_never_what_they_are(staff_clien
     )
     response = post_action(staff_client, Twitter, "export_csv", [credential])
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    body = response.content.decode()
+    body = response.content.decode("utf-8-sig")
     assert SENTINEL not in body and "enc:v1" not in body
-    (row,) = list(csv.DictReader(io.StringIO(body)))
+    (row,) = csv_rows(response)
     assert row["name"] == "'=HYPERLINK(1)"
     assert row["credential_id"] == credential.credential_id
     assert row["access_token_set"] == "yes" and row["refresh_token_set"] == "no"
     assert row["client_secret_set"] == "yes" and row["api_secret_set"] == "no"
     assert row["scopes"] == "tweet.read;tweet.write"
     assert row["token_status"] == "valid"
+
+
+FORMULAS = [
+    "=1+1", "+1", "-1", "@SUM(A1)", "\t1", "\r1",  # the ASCII triggers, and tab and CR
+    "  =1+1", " \t@SUM(A1)", "\u3000-1",  # blanks before a trigger, the ideographic space too
+    "＝1+1", "＋1", "－1", "＠SUM(A1)", " ＝1+1",  # full-width forms
+]  # fmt: skip
+NOT_FORMULAS = ["Zoë Ødegård 東京", "a=1", "1-2", "  plain"]
+
+
+def test_csv_export_makes_every_formula_text_and_keeps_other_names(staff_client, db):
+    names = FORMULAS + NOT_FORMULAS
+    credentials = [FACTORIES["twitter"](customer_id="acme", name=name) for name in names]
+    response = post_action(staff_client, Twitter, "export_csv", credentials)
+    exported = {row["credential_id"]: row["name"] for row in csv_rows(response)}
+    assert [exported[c.credential_id] for c in credentials] == ["'" + name for name in FORMULAS] + NOT_FORMULAS
 
 
 # Token status, list page cost, secrets ----------------------------------------------------
