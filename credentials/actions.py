@@ -5,8 +5,10 @@ stamps `updated_by` / `updated_at`, writes a history entry per credential change
 the fields, and tells staff how many it changed and how many it skipped, and why.
 """
 
+import codecs
 import csv
 import logging
+import unicodedata
 
 from django.contrib import admin, messages
 from django.contrib.admin.models import CHANGE, LogEntry
@@ -121,10 +123,17 @@ def mark_for_reauthentication(modeladmin, request, queryset):
     report(modeladmin, request, "Marked for re-authentication", changed, [(total - changed, "already marked")])
 
 
+# Spreadsheets run a cell as a formula when its first non-blank character is one of
+# these, and some read the full-width forms (＝ ＋ － ＠) as them: NFKC folds those, and
+# the small forms, into these. A leading tab or carriage return (OWASP) counts as well.
+FORMULA_TRIGGERS = frozenset("=+-@")
+
+
 def csv_safe(value):
-    """Spreadsheets run cells starting with these as formulas: make them text."""
+    """The cell for `value`, made text (a leading ') when a spreadsheet would run it as a formula."""
     text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    first = unicodedata.normalize("NFKC", text.lstrip()[:1])
+    return "'" + text if text[:1] in ("\t", "\r") or first in FORMULA_TRIGGERS else text
 
 
 @admin.action(description="Export selected to CSV (no secrets)", permissions=["view"])
@@ -138,6 +147,9 @@ def export_csv(modeladmin, request, queryset):
     ]  # fmt: skip
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{platform.key}_credentials.csv"'
+    # Without the byte-order mark, spreadsheets read the file as their locale's code page
+    # and garble every non-ASCII name.
+    response.write(codecs.BOM_UTF8)
     writer = csv.writer(response)
     writer.writerow([*plain_fields, "token_status", *(f"{name}_set" for name in platform.secret_fields)])
     count = 0
