@@ -105,9 +105,7 @@ def test_first_sign_in_enrolls_an_authenticator_then_shows_recovery_codes_once(c
     device = TOTPDevice(key=_hex(secret))
     wrong = client.post(SETUP, {"enroll_view-current_step": "generator", "generator-token": "000000"})
     assert "errorlist" in html(wrong) and not TOTPDevice.objects.filter(user=alice).exists()
-    done = client.post(
-        SETUP, {"enroll_view-current_step": "generator", "generator-token": authenticator_code(device)}
-    )
+    done = client.post(SETUP, {"enroll_view-current_step": "generator", "generator-token": authenticator_code(device)})
     assert done["Location"] == reverse("admin:account_recovery_codes")
     assert TOTPDevice.objects.get(user=alice).confirmed
 
@@ -326,7 +324,9 @@ def test_staff_cannot_set_another_users_password(client, user_manager, admin_use
     for victim in (admin_user, alice):
         url = reverse("admin:auth_user_password_change", args=[victim.pk])
         assert client.get(url).status_code == 403
-        posted = client.post(url, {"password1": "taken-over-pw-9", "password2": "taken-over-pw-9", "usable_password": "true"})
+        posted = client.post(
+            url, {"password1": "taken-over-pw-9", "password2": "taken-over-pw-9", "usable_password": "true"}
+        )
         assert posted.status_code == 403
         victim.refresh_from_db()
         assert not victim.check_password("taken-over-pw-9")
@@ -357,7 +357,9 @@ def test_staff_cannot_widen_a_role_or_reset_a_second_factor(client, user_manager
     support = Group.objects.get(name="Credential support")
     before = set(support.permissions.values_list("pk", flat=True))
     every = [str(p.pk) for p in Permission.objects.all()]
-    response = client.post(reverse("admin:auth_group_change", args=[support.pk]), {"name": support.name, "permissions": every})
+    response = client.post(
+        reverse("admin:auth_group_change", args=[support.pk]), {"name": support.name, "permissions": every}
+    )
     assert response.status_code in (200, 403)
     assert set(support.permissions.values_list("pk", flat=True)) == before
 
@@ -371,7 +373,9 @@ def test_staff_cannot_widen_a_role_or_reset_a_second_factor(client, user_manager
 
 def test_staff_change_their_own_password_with_the_old_one(client, user_manager):
     url = reverse("admin:password_change")
-    wrong = client.post(url, {"old_password": "not-it", "new_password1": "fresh-pw-2026x", "new_password2": "fresh-pw-2026x"})
+    wrong = client.post(
+        url, {"old_password": "not-it", "new_password1": "fresh-pw-2026x", "new_password2": "fresh-pw-2026x"}
+    )
     assert wrong.status_code == 200
     client.post(url, {"old_password": PASSWORD, "new_password1": "fresh-pw-2026x", "new_password2": "fresh-pw-2026x"})
     user_manager.refresh_from_db()
@@ -403,28 +407,39 @@ def test_roles_exist_after_migrate_with_every_platforms_permissions(db):
     assert auditor == {f"view_{m}" for m in models}
 
 
-def test_an_auditor_reads_exports_and_sees_history_but_changes_nothing(client, alice, verified_login):
-    alice.user_permissions.clear()
-    alice.groups.add(Group.objects.get(name="Credential auditor"))
-    verified_login(client, alice)
-    credential = FACTORIES["twitter"](customer_id="acme", is_active=True)
-    changelist = reverse("admin:credentials_twittercredential_changelist")
-    assert client.get(changelist).status_code == 200
+CHANGELIST = "/admin/credentials/twittercredential/"
+
+
+@pytest.fixture
+def in_role(client, alice, verified_login):
+    """`in_role(name)`: alice holds only that role, signed in; returns an active credential of hers."""
+
+    def sign_in_as(role):
+        alice.user_permissions.clear()
+        alice.groups.add(Group.objects.get(name=role))
+        verified_login(client, alice)
+        return FACTORIES["twitter"](customer_id="acme", is_active=True)
+
+    return sign_in_as
+
+
+def deactivate(client, credential):
+    client.post(CHANGELIST, {"action": "deactivate_selected", "_selected_action": [str(credential.pk)], "post": "yes"})
+    return Twitter.objects.get(pk=credential.pk).is_active
+
+
+def test_an_auditor_reads_exports_and_sees_history_but_changes_nothing(client, in_role):
+    credential = in_role("Credential auditor")
+    assert client.get(CHANGELIST).status_code == 200
     assert client.get(reverse("admin:credentials_twittercredential_history", args=[credential.pk])).status_code == 200
-    export = client.post(changelist, {"action": "export_csv", "_selected_action": [str(credential.pk)]})
+    export = client.post(CHANGELIST, {"action": "export_csv", "_selected_action": [str(credential.pk)]})
     assert export["Content-Type"].startswith("text/csv")
-    client.post(changelist, {"action": "deactivate_selected", "_selected_action": [str(credential.pk)], "post": "yes"})
-    assert Twitter.objects.get(pk=credential.pk).is_active
+    assert deactivate(client, credential) is True
 
 
-def test_support_runs_bulk_actions(client, alice, verified_login):
-    alice.user_permissions.clear()
-    alice.groups.add(Group.objects.get(name="Credential support"))
-    verified_login(client, alice)
-    credential = FACTORIES["twitter"](customer_id="acme", is_active=True)
-    changelist = reverse("admin:credentials_twittercredential_changelist")
-    client.post(changelist, {"action": "deactivate_selected", "_selected_action": [str(credential.pk)], "post": "yes"})
-    assert not Twitter.objects.get(pk=credential.pk).is_active
+def test_support_runs_bulk_actions(client, in_role):
+    credential = in_role("Credential support")
+    assert deactivate(client, credential) is False
 
 
 # --- Ids that are not ids ------------------------------------------------------------
@@ -432,7 +447,10 @@ def test_support_runs_bulk_actions(client, alice, verified_login):
 
 @pytest.mark.parametrize("bad_id", ["abc", "1", "0" * 23, "<script>"])
 def test_a_bulk_action_on_a_malformed_id_is_a_404(admin_client, bad_id):
-    for changelist in (reverse("admin:credentials_twittercredential_changelist"), reverse("admin:auth_user_changelist")):
+    for changelist in (
+        reverse("admin:credentials_twittercredential_changelist"),
+        reverse("admin:auth_user_changelist"),
+    ):
         action = "deactivate_selected" if "credentials" in changelist else "delete_selected"
         response = admin_client.post(changelist, {"action": action, "_selected_action": [bad_id]})
         assert response.status_code == 404
