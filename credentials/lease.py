@@ -5,6 +5,12 @@ then taken with `find_one_and_update` *without* upsert: some servers (SecantusDB
 contention) can apply an upserting `find_one_and_update` yet answer None, which would
 let two holders in. The holder renews its lease while it works; a holder that dies
 stops renewing and its lease expires, so the next process takes over.
+
+Every time in the lock is the database server's (`$$NOW`), never a host's: whether a
+lease has run out is decided by one clock, so skew between hosts cannot let two
+holders in. A holder that stalls (paused, swapped out, cut off) for longer than its
+lease may find another has taken over; it must call `ensure_held` before each step
+that must not be done twice, and stop when that raises `LeaseLost`.
 """
 
 import os
@@ -12,10 +18,11 @@ import socket
 import threading
 import time
 import uuid
-from datetime import UTC, datetime, timedelta
 
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError, PyMongoError
+
+NOW = "$$NOW"
 
 
 class LockTimeout(Exception):
@@ -28,22 +35,29 @@ class LockTimeout(Exception):
         super().__init__(f"lock {name!r} is held by {holder.get('host')} (pid {holder.get('pid')}) since {since_text}")
 
 
+class LeaseLost(Exception):
+    """The holder's lease ran out, so another process may be doing the work now."""
+
+    def __init__(self, name, before):
+        super().__init__(
+            f"lost lock {name!r} before {before}: its lease ran out while this run was held up "
+            "and another run may have taken over, so this run stopped there"
+        )
+
+
 class LeaseLock:
     def __init__(self, collection, name, *, lease_seconds=60.0):
         self.collection = collection
         self.name = name
-        self.lease = timedelta(seconds=lease_seconds)
+        self.lease_seconds = lease_seconds
         self.token = uuid.uuid4().hex
         self._stop_renewing = threading.Event()
+        self._lost = threading.Event()
         self._renewer = None
 
-    def _holder(self):
-        return {
-            "token": self.token,
-            "host": socket.gethostname(),
-            "pid": os.getpid(),
-            "since": datetime.now(UTC),
-        }
+    def _expiry(self):
+        """The expression for "a lease from now", in the server's clock."""
+        return {"$add": [NOW, round(self.lease_seconds * 1000)]}
 
     def try_acquire(self):
         """Take the lock if it is free or its lease has expired; True on success."""
@@ -51,10 +65,19 @@ class LeaseLock:
             self.collection.insert_one({"_id": self.name, "holder": None, "expires_at": None})
         except DuplicateKeyError:
             pass
-        now = datetime.now(UTC)
+        identity = {"token": self.token, "host": socket.gethostname(), "pid": os.getpid()}
         taken = self.collection.find_one_and_update(
-            {"_id": self.name, "$or": [{"holder": None}, {"expires_at": {"$lt": now}}]},
-            {"$set": {"holder": self._holder(), "expires_at": now + self.lease}},
+            {"_id": self.name, "$or": [{"holder": None}, {"$expr": {"$lt": ["$expires_at", NOW]}}]},
+            [
+                {
+                    "$set": {
+                        # An operator, so the new holder replaces the old one whole rather
+                        # than being merged into it field by field.
+                        "holder": {"$mergeObjects": [{"$literal": identity}, {"since": NOW}]},
+                        "expires_at": self._expiry(),
+                    }
+                }
+            ],
             return_document=ReturnDocument.AFTER,
         )
         return taken is not None and taken["holder"]["token"] == self.token
@@ -69,14 +92,40 @@ class LeaseLock:
             time.sleep(poll_seconds)
         self._start_renewing()
 
+    def _renew(self):
+        """Extend the lease if this process still holds it; False if it has lost it.
+
+        A lease that ran out counts as lost even if nobody has taken it yet: from that
+        moment `try_acquire` treats the lock as free, and holder and takers must agree.
+        """
+        renewed = self.collection.update_one(
+            {"_id": self.name, "holder.token": self.token, "$expr": {"$gt": ["$expires_at", NOW]}},
+            [{"$set": {"expires_at": self._expiry()}}],
+        )
+        held = renewed.matched_count == 1
+        if not held:
+            self._lost.set()
+        return held
+
+    @property
+    def lost(self):
+        """Whether this process has found that it no longer holds the lock."""
+        return self._lost.is_set()
+
+    def ensure_held(self, *, before):
+        """Raise LeaseLost unless this process still holds the lock; renews the lease.
+
+        `before` names the step about to be done, for the error message.
+        """
+        if self.lost or not self._renew():
+            raise LeaseLost(self.name, before)
+
     def _start_renewing(self):
         def renew():
-            while not self._stop_renewing.wait(self.lease.total_seconds() / 3):
+            while not self._stop_renewing.wait(self.lease_seconds / 3):
                 try:
-                    self.collection.update_one(
-                        {"_id": self.name, "holder.token": self.token},
-                        {"$set": {"expires_at": datetime.now(UTC) + self.lease}},
-                    )
+                    if not self._renew():
+                        return  # the holder's next ensure_held reports it
                 except PyMongoError:
                     pass  # a passing fault: the next beat tries again before the lease ends
 

@@ -2,7 +2,9 @@
 
 A script `migrations_mongo/NNN_description.py` defines `up(db)` and `down(db, force=False)`,
 where `db` is a pymongo Database. Applied scripts are recorded in a changelog collection
-with their checksum; a lease lock keeps concurrent runs from applying one twice.
+with their checksum; a lease lock keeps concurrent runs from applying one twice, and a
+run checks that it still holds the lock before each script and each changelog entry, so
+a run that stalled past its lease stops rather than repeat what another run has done.
 """
 
 import hashlib
@@ -27,6 +29,12 @@ class MigrationError(Exception):
     """A migration problem the operator must act on; the message says what and where."""
 
 
+def describe(exc):
+    """`exc` in one line: a script's exception may carry newlines; errors and --list may not."""
+    text = str(exc) if isinstance(exc, MigrationError) else f"{type(exc).__name__}: {exc}"
+    return " ".join(text.split())
+
+
 @dataclass(frozen=True)
 class MigrationScript:
     number: int
@@ -40,7 +48,10 @@ class MigrationScript:
     def load(self):
         spec = importlib.util.spec_from_file_location(f"migrations_mongo.m{self.name}", self.path)
         module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
+        try:
+            spec.loader.exec_module(module)
+        except Exception as exc:  # a script's import can raise anything: report it, whatever it is
+            raise MigrationError(f"cannot load {self.path.name}: {describe(exc)}") from exc
         for function in ("up", "down"):
             if not callable(getattr(module, function, None)):
                 raise MigrationError(f"{self.path.name} defines no {function}(db) function")
@@ -144,10 +155,11 @@ class Migrator:
         return [s for s in self.scripts if s.name not in applied and (target is None or s.number <= target)]
 
     def _locked(self, work, lock_timeout):
+        """`work(lock)` while holding the migration lock; `work` fences its steps with it."""
         lock = LeaseLock(self.database[LOCK_COLLECTION], LOCK_NAME, lease_seconds=self.lease_seconds)
         lock.acquire(timeout=lock_timeout)
         try:
-            return work()
+            return work(lock)
         finally:
             lock.release()
 
@@ -155,7 +167,7 @@ class Migrator:
         """Apply pending migrations up to `target`; returns the names applied."""
         if target is not None:
             self.script(target)
-        return self._locked(lambda: [self._apply_one(s) for s in self.pending(target)], lock_timeout)
+        return self._locked(lambda lock: [self._apply_one(s, lock) for s in self.pending(target)], lock_timeout)
 
     def dry_run(self, *, target=None):
         """The commands each pending migration would send: [(script, [command, ...])]."""
@@ -163,12 +175,16 @@ class Migrator:
         recorder = RecordingDatabase(self.database)
         for script in self.pending(target):
             recorder.commands = []
-            script.load().up(recorder)
+            try:
+                script.load().up(recorder)
+            except Exception as exc:
+                raise MigrationError(f"{script.name} failed in the dry run: {describe(exc)}") from exc
             plans.append((script, recorder.commands))
         return plans
 
-    def _record(self, script, status, *, applied_at, duration_ms=0, error=None, **extra):
-        """Write `script`'s changelog entry."""
+    def _record(self, lock, script, status, *, applied_at, duration_ms=0, error=None, **extra):
+        """Write `script`'s changelog entry, if this run still holds the lock."""
+        lock.ensure_held(before=f"recording {script.name} as {status}")
         self.changelog.replace_one(
             {"_id": script.name},
             {
@@ -184,16 +200,17 @@ class Migrator:
             upsert=True,
         )
 
-    def _apply_one(self, script):
+    def _apply_one(self, script, lock):
+        lock.ensure_held(before=f"running {script.name}")
         applied_at, started = datetime.now(UTC), time.monotonic()
         try:
             script.load().up(self.database)
         except Exception as exc:
-            error = f"{type(exc).__name__}: {exc}"
-            self._record(script, "failed", applied_at=applied_at, duration_ms=self._ms(started), error=error)
+            error = describe(exc)
+            self._record(lock, script, "failed", applied_at=applied_at, duration_ms=self._ms(started), error=error)
             raise MigrationError(f"{script.name} failed: {error}") from exc
         duration_ms = self._ms(started)
-        self._record(script, "applied", applied_at=applied_at, duration_ms=duration_ms)
+        self._record(lock, script, "applied", applied_at=applied_at, duration_ms=duration_ms)
         self.echo(f"applied {script.name} ({duration_ms} ms)")
         return script.name
 
@@ -204,15 +221,17 @@ class Migrator:
     def rollback(self, count=1, *, force=False, lock_timeout=60.0):
         """Undo the last `count` applied migrations, newest first; returns their names."""
 
-        def work():
+        def work(lock):
             applied = list(self.changelog.find({"status": "applied"}).sort([("applied_at", -1), ("number", -1)]))
             undone = []
             for record in applied[:count]:
                 script = self.script(record["number"])
+                lock.ensure_held(before=f"rolling back {script.name}")
                 try:
                     script.load().down(self.database, force=force)
                 except Exception as exc:
                     raise MigrationError(f"rolling back {script.name} failed: {exc}") from exc
+                lock.ensure_held(before=f"removing {script.name} from the changelog")
                 self.changelog.delete_one({"_id": script.name})
                 self.echo(f"rolled back {script.name}")
                 undone.append(script.name)
@@ -224,8 +243,8 @@ class Migrator:
         """Record a migration as applied without running it."""
         script = self.script(number)
 
-        def work():
-            self._record(script, "applied", applied_at=datetime.now(UTC), faked=True)
+        def work(lock):
+            self._record(lock, script, "applied", applied_at=datetime.now(UTC), faked=True)
             self.echo(f"recorded {script.name} as applied without running it")
 
         self._locked(work, lock_timeout)

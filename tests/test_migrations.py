@@ -11,11 +11,22 @@ from django.conf import settings
 from pymongo.errors import WriteError
 
 from credentials.checks import drift
-from credentials.lease import LeaseLock
+from credentials.lease import LeaseLock, LeaseLost
 from credentials.migrator import CHANGELOG_COLLECTION, LOCK_COLLECTION, LOCK_NAME, Migrator
 from credentials.platforms import REGISTRY
 
 COLLECTIONS = sorted(p.collection for p in REGISTRY.values())
+MIGRATIONS = [
+    "018_create_youtube_credentials",
+    "056_create_instagram_credentials",
+    "057_create_tiktok_credentials",
+    "058_create_twitter_credentials",
+    "059_create_linkedin_credentials",
+    "060_create_facebook_credentials",
+    "061_create_reddit_credentials",
+    "062_require_encrypted_secrets",
+    "063_accept_v2_and_bound_secret_length",
+]
 CONTRACT_INDEXES = {
     "_id_": ([("_id", 1)], False),
     "credential_id_1": ([("credential_id", 1)], True),
@@ -61,16 +72,7 @@ def write_scripts(directory, scripts):
 
 def test_empty_database_gets_seven_collections_with_contract_indexes(scratch_db):
     applied = migrator(scratch_db).apply()
-    assert applied == [
-        "018_create_youtube_credentials",
-        "056_create_instagram_credentials",
-        "057_create_tiktok_credentials",
-        "058_create_twitter_credentials",
-        "059_create_linkedin_credentials",
-        "060_create_facebook_credentials",
-        "061_create_reddit_credentials",
-        "062_require_encrypted_secrets",
-    ]
+    assert applied == MIGRATIONS
     assert user_collections(scratch_db) == COLLECTIONS
     for name in COLLECTIONS:
         indexes = scratch_db[name].index_information()
@@ -95,12 +97,12 @@ def test_validator_rejects_a_raw_insert_without_customer_id(scratch_db):
 def test_second_run_applies_nothing_and_says_so(scratch_db, manage):
     first = manage("apply_cred_migrations", database=scratch_db.name)
     assert first.returncode == 0, first.stderr
-    assert len(first.stdout.splitlines()) == 8
+    assert len(first.stdout.splitlines()) == len(MIGRATIONS)
     assert all(line.startswith("applied ") for line in first.stdout.splitlines())
     before = snapshot(scratch_db)
     second = manage("apply_cred_migrations", database=scratch_db.name)
     assert second.returncode == 0
-    assert second.stdout.strip() == "No pending migrations: 8 applied, nothing to do."
+    assert second.stdout.strip() == f"No pending migrations: {len(MIGRATIONS)} applied, nothing to do."
     assert snapshot(scratch_db) == before
 
 
@@ -148,11 +150,8 @@ def test_rollback_undoes_the_last_applied_and_refuses_to_drop_documents(scratch_
     ]
     assert "reddit_credentials" not in scratch_db.list_collection_names()
     assert "facebook_credentials" not in scratch_db.list_collection_names()
-    assert [s.name for s in migrator(scratch_db).pending()] == [
-        "060_create_facebook_credentials",
-        "061_create_reddit_credentials",
-        "062_require_encrypted_secrets",
-    ]
+    pending = [s.name for s in migrator(scratch_db).pending()]
+    assert pending == MIGRATIONS[MIGRATIONS.index("060_create_facebook_credentials") :]
 
 
 def test_018_adopts_a_populated_youtube_collection(scratch_db):
@@ -193,40 +192,47 @@ def test_concurrent_runs_apply_each_migration_once(scratch_db, manage):
     outputs = [run.communicate(timeout=120) for run in runs]
     assert [run.returncode for run in runs] == [0, 0], outputs
     applied_lines = [line for out, _ in outputs for line in out.splitlines() if line.startswith("applied ")]
-    assert len(applied_lines) == 8
-    assert len({line.split()[1] for line in applied_lines}) == 8
-    assert scratch_db[CHANGELOG_COLLECTION].count_documents({"status": "applied"}) == 8
+    assert len(applied_lines) == len(MIGRATIONS)
+    assert sorted(line.split()[1] for line in applied_lines) == MIGRATIONS
+    assert scratch_db[CHANGELOG_COLLECTION].count_documents({"status": "applied"}) == len(MIGRATIONS)
 
 
 SLOW_SCRIPT = """
 import os, time
 
 def up(db):
-    db.command({"create": "slow_step_started"})
-    if os.environ.get("HANG_IN_MIGRATION"):
-        time.sleep(600)
+    db.markers.insert_one({"step": "002_slow", "phase": "started", "pid": os.getpid()})
+    # Held inside the script until the test inserts {"_id": "go"}.
+    while os.environ.get("HANG_IN_MIGRATION") and not db.markers.find_one({"_id": "go"}):
+        time.sleep(0.1)
+    db.markers.insert_one({"step": "002_slow", "phase": "finished", "pid": os.getpid()})
 
 def down(db, force=False):
     pass
 """
 
 
-def test_a_killed_run_loses_its_lease_and_the_next_run_finishes(scratch_db, manage, tmp_path):
-    directory = tmp_path / "migrations"
-    env = write_scripts(directory, {"001_first": "pass", "003_last": "db.command({'create': 'last'})"})
+def slow_migrations(directory):
+    """001_first, 002_slow (which can be held inside) and 003_last, each leaving markers."""
+    env = write_scripts(directory, {"001_first": "pass", "003_last": "db.markers.insert_one({'step': '003_last'})"})
     (directory / "002_slow.py").write_text(SLOW_SCRIPT)
-    env["CRED_MIGRATION_LEASE_SECONDS"] = "2"
+    return {**env, "CRED_MIGRATION_LEASE_SECONDS": "2"}
 
-    doomed = manage(
-        "apply_cred_migrations",
-        database=scratch_db.name,
-        background=True,
-        env={**env, "HANG_IN_MIGRATION": "1"},
-    )
+
+def start_held_in_slow_script(manage, database, env):
+    """A run in the background, returned once it is inside 002_slow."""
+    env = {**env, "HANG_IN_MIGRATION": "1"}
+    run = manage("apply_cred_migrations", database=database.name, background=True, env=env)
     deadline = time.monotonic() + 60
-    while "slow_step_started" not in scratch_db.list_collection_names():
-        assert time.monotonic() < deadline and doomed.poll() is None
-        time.sleep(0.2)
+    while not database.markers.find_one({"step": "002_slow", "pid": run.pid}):
+        assert time.monotonic() < deadline and run.poll() is None, run.stderr.read() if run.poll() is not None else ""
+        time.sleep(0.1)
+    return run
+
+
+def test_a_killed_run_loses_its_lease_and_the_next_run_finishes(scratch_db, manage, tmp_path):
+    env = slow_migrations(tmp_path / "migrations")
+    doomed = start_held_in_slow_script(manage, scratch_db, env)
     doomed.send_signal(signal.SIGKILL)
     doomed.wait()
 
@@ -238,7 +244,74 @@ def test_a_killed_run_loses_its_lease_and_the_next_run_finishes(scratch_db, mana
     assert result.stdout.splitlines()[0] == "applied 002_slow" or result.stdout.startswith("applied 002_slow")
     assert "applied 003_last" in result.stdout
     assert "applied 001_first" not in result.stdout
-    assert "last" in scratch_db.list_collection_names()
+    assert scratch_db.markers.count_documents({"step": "003_last"}) == 1
+
+
+def test_a_stalled_run_that_lost_its_lease_stops_and_records_nothing(scratch_db, manage, tmp_path):
+    env = slow_migrations(tmp_path / "migrations")
+    stalled = start_held_in_slow_script(manage, scratch_db, env)
+    stalled.send_signal(signal.SIGSTOP)
+    try:
+        # Waits out the stalled run's 2 s lease, takes the lock and applies both.
+        taker = manage("apply_cred_migrations", "--lock-timeout", "30", database=scratch_db.name, env=env)
+        assert taker.returncode == 0, taker.stderr
+        assert [line.split()[:2] for line in taker.stdout.splitlines()] == [
+            ["applied", "002_slow"],
+            ["applied", "003_last"],
+        ]
+        scratch_db.markers.insert_one({"_id": "go"})
+    finally:
+        stalled.send_signal(signal.SIGCONT)
+    out, err = stalled.communicate(timeout=60)
+
+    assert stalled.returncode == 1
+    assert [line.split()[:2] for line in out.splitlines()] == [["applied", "001_first"]]  # before it stalled
+    assert "Traceback" not in err
+    assert err.strip().splitlines() == [
+        "CommandError: lost lock 'apply_cred_migrations' before recording 002_slow as applied: its lease ran out "
+        "while this run was held up and another run may have taken over, so this run stopped there"
+    ]
+    # The stalled run finished the script it was inside (which is why scripts must be
+    # idempotent), but recorded nothing and ran no script after it.
+    assert scratch_db.markers.count_documents({"step": "002_slow", "phase": "finished", "pid": stalled.pid}) == 1
+    assert scratch_db.markers.count_documents({"step": "003_last"}) == 1
+    changelog = {r["_id"]: r for r in scratch_db[CHANGELOG_COLLECTION].find()}
+    assert sorted(changelog) == ["001_first", "002_slow", "003_last"]
+    assert all(record["status"] == "applied" for record in changelog.values())
+
+
+def test_a_lease_renewer_notices_another_holder(scratch_db):
+    lock = LeaseLock(scratch_db[LOCK_COLLECTION], LOCK_NAME, lease_seconds=1.5)
+    lock.acquire(timeout=1)
+    try:
+        lock.ensure_held(before="the first step")
+        scratch_db[LOCK_COLLECTION].update_one({"_id": LOCK_NAME}, {"$set": {"holder.token": "another run"}})
+        deadline = time.monotonic() + 5
+        while not lock.lost:
+            assert time.monotonic() < deadline, "the renewer never noticed"
+            time.sleep(0.05)
+        with pytest.raises(LeaseLost, match="before the second step"):
+            lock.ensure_held(before="the second step")
+    finally:
+        lock.release()
+    # Releasing a lost lock leaves the new holder's alone.
+    assert scratch_db[LOCK_COLLECTION].find_one({"_id": LOCK_NAME})["holder"]["token"] == "another run"
+
+
+def test_a_lease_that_ran_out_is_lost_and_free_to_take(scratch_db):
+    collection = scratch_db[LOCK_COLLECTION]
+    first, second = (LeaseLock(collection, LOCK_NAME, lease_seconds=60) for _ in range(2))
+    assert first.try_acquire()  # held, with no renewer to keep it
+    assert not second.try_acquire()
+    # As if the first run had stalled past its lease: it ran out a second ago, by the server's clock.
+    collection.update_one({"_id": LOCK_NAME}, [{"$set": {"expires_at": {"$subtract": ["$$NOW", 1000]}}}])
+    with pytest.raises(LeaseLost):
+        first.ensure_held(before="the next step")
+    assert second.try_acquire()
+    lease = collection.find_one({"_id": LOCK_NAME})
+    assert lease["holder"]["token"] == second.token
+    # Both from one reading of the server's clock.
+    assert (lease["expires_at"] - lease["holder"]["since"]).total_seconds() == 60
 
 
 def test_a_held_lock_times_out_naming_its_holder(scratch_db, manage):
@@ -278,7 +351,7 @@ def test_fake_records_without_running(scratch_db, manage):
     assert scratch_db[CHANGELOG_COLLECTION].find_one({"_id": "018_create_youtube_credentials"})["faked"]
     rest = manage("apply_cred_migrations", database=scratch_db.name)
     assert "018_create_youtube_credentials" not in rest.stdout
-    assert len(rest.stdout.splitlines()) == 7
+    assert len(rest.stdout.splitlines()) == len(MIGRATIONS) - 1
 
 
 def test_target_applies_up_to_and_including(scratch_db, manage):
@@ -292,6 +365,68 @@ def test_target_applies_up_to_and_including(scratch_db, manage):
     unknown = manage("apply_cred_migrations", "--target", "999", database=scratch_db.name)
     assert unknown.returncode == 1
     assert unknown.stderr.strip() == "CommandError: no migration numbered 999 in " + str(settings.CRED_MIGRATIONS_DIR)
+
+
+
+def one_line_error(result):
+    """The one line a failed command printed, after checking it failed without a traceback."""
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+@pytest.mark.parametrize("seconds", ["-1", "nan", "inf"])
+def test_lock_timeout_must_be_a_finite_number_not_below_zero(scratch_db, manage, seconds):
+    result = manage("apply_cred_migrations", f"--lock-timeout={seconds}", database=scratch_db.name)
+    assert one_line_error(result) == (
+        f"CommandError: --lock-timeout takes a finite number of seconds, 0 or more, not {float(seconds)}"
+    )
+    assert scratch_db.list_collection_names() == []
+
+
+@pytest.mark.parametrize("action", [["--rollback"], ["--fake", "018"], ["--list"]])
+def test_target_is_refused_beside_rollback_fake_or_list(scratch_db, manage, action):
+    result = manage("apply_cred_migrations", *action, "--target", "057", database=scratch_db.name)
+    assert one_line_error(result) == f"CommandError: --target applies to a run or a --dry-run, not to {action[0]}"
+    assert scratch_db.list_collection_names() == []
+
+
+@pytest.mark.parametrize("action", [[], ["--dry-run"], ["--fake", "018"]])
+def test_force_is_refused_without_rollback(scratch_db, manage, action):
+    result = manage("apply_cred_migrations", *action, "--force", database=scratch_db.name)
+    assert one_line_error(result) == "CommandError: --force applies only to --rollback"
+    assert scratch_db.list_collection_names() == []
+
+
+UNLOADABLE_SCRIPTS = {
+    "syntax error": ("def up(db)\n    pass\n", "SyntaxError: expected ':' (002_broken.py, line 1)"),
+    "raises on import": ("raise RuntimeError('needs a setting')\n", "RuntimeError: needs a setting"),
+}
+
+
+@pytest.mark.parametrize("problem", UNLOADABLE_SCRIPTS)
+@pytest.mark.parametrize(
+    "args, outcome", [(["--dry-run"], "failed in the dry run"), ([], "failed")], ids=["dry run", "run"]
+)
+def test_a_script_that_cannot_be_loaded_fails_in_one_line_naming_it(
+    scratch_db, manage, tmp_path, args, outcome, problem
+):
+    directory = tmp_path / "migrations"
+    env = write_scripts(directory, {"001_fine": "pass"})
+    source, error = UNLOADABLE_SCRIPTS[problem]
+    (directory / "002_broken.py").write_text(source)
+    result = manage("apply_cred_migrations", *args, database=scratch_db.name, env=env)
+    assert one_line_error(result) == f"CommandError: 002_broken {outcome}: cannot load 002_broken.py: {error}"
+
+
+def test_an_exception_in_up_during_a_dry_run_is_one_line(scratch_db, manage, tmp_path):
+    env = write_scripts(tmp_path / "migrations", {"001_raises": "raise ValueError('no platform named:\\n  tumblr')"})
+    result = manage("apply_cred_migrations", "--dry-run", database=scratch_db.name, env=env)
+    assert one_line_error(result) == (
+        "CommandError: 001_raises failed in the dry run: ValueError: no platform named: tumblr"
+    )
 
 
 def test_unreachable_database_is_one_line_without_the_password(manage):

@@ -1,11 +1,13 @@
 """Apply the numbered scripts of migrations_mongo/ that create the credential collections."""
 
+import math
+
 from bson import json_util
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from credentials.collections import MigrationRefused
-from credentials.lease import LockTimeout
+from credentials.lease import LeaseLost, LockTimeout
 from credentials.management.errors import one_line_errors
 from credentials.migrator import MigrationError, Migrator
 from credentials.mongo import connected_database
@@ -50,15 +52,38 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        with one_line_errors(MigrationError, MigrationRefused, LockTimeout):
+        self._check_options(options)
+        lease = settings.CRED_MIGRATION_LEASE_SECONDS
+        if not math.isfinite(lease) or lease <= 0:
+            raise CommandError(f"CRED_MIGRATION_LEASE_SECONDS must be a positive number of seconds, not {lease}")
+        with one_line_errors(MigrationError, MigrationRefused, LockTimeout, LeaseLost):
             database = connected_database()
             migrator = Migrator(
                 database,
                 settings.CRED_MIGRATIONS_DIR,
-                lease_seconds=settings.CRED_MIGRATION_LEASE_SECONDS,
+                lease_seconds=lease,
                 echo=self.stdout.write,
             )
             self._run(migrator, options)
+
+    @staticmethod
+    def _check_options(options):
+        """Refuse values and combinations that would otherwise be ignored or misread."""
+        timeout = options["lock_timeout"]
+        if not math.isfinite(timeout) or timeout < 0:
+            raise CommandError(f"--lock-timeout takes a finite number of seconds, 0 or more, not {timeout}")
+        if options["rollback"] is not None and options["rollback"] < 1:
+            raise CommandError("--rollback takes a positive number of migrations")
+        given = {
+            "--list": options["list"],
+            "--rollback": options["rollback"] is not None,
+            "--fake": options["fake"] is not None,
+        }
+        other_action = next((flag for flag, was_given in given.items() if was_given), None)
+        if options["target"] is not None and other_action:
+            raise CommandError(f"--target applies to a run or a --dry-run, not to {other_action}")
+        if options["force"] and options["rollback"] is None:
+            raise CommandError("--force applies only to --rollback")
 
     def _run(self, migrator, options):
         if options["list"]:
@@ -66,8 +91,6 @@ class Command(BaseCommand):
         elif options["dry_run"]:
             self._dry_run(migrator, options["target"])
         elif options["rollback"] is not None:
-            if options["rollback"] < 1:
-                raise MigrationError("--rollback takes a positive number of migrations")
             undone = migrator.rollback(
                 options["rollback"], force=options["force"], lock_timeout=options["lock_timeout"]
             )
