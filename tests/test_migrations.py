@@ -367,7 +367,6 @@ def test_target_applies_up_to_and_including(scratch_db, manage):
     assert unknown.stderr.strip() == "CommandError: no migration numbered 999 in " + str(settings.CRED_MIGRATIONS_DIR)
 
 
-
 def one_line_error(result):
     """The one line a failed command printed, after checking it failed without a traceback."""
     assert result.returncode == 1, result.stdout + result.stderr
