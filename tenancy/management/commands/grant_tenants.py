@@ -8,6 +8,8 @@ from tenancy.models import TenantAccess
 
 class Command(BaseCommand):
     help = "Grant USERNAME the given tenants (customer ids); with --revoke, take them away."
+    # Neither the encryption keys nor the credential collections bear on tenant grants.
+    requires_system_checks = []
 
     def add_arguments(self, parser):
         parser.add_argument("username")
