@@ -1,22 +1,29 @@
 """Failures as operators meet them: a database misconfigured, away, or refusing us.
 
 Every command, Django's own and the console's, fails in one line on stderr with a
-non-zero exit, no traceback and no password. The commands run as real `manage.py`
-processes.
+non-zero exit, no traceback and no password; the DEBUG error page shows the database's
+URI with its password masked. The commands run as real `manage.py` processes.
 """
 
 import socket
 import subprocess
+import sys
 from typing import NamedTuple
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.db.utils import ConnectionHandler
+from django.test import RequestFactory, override_settings
+from django.views.debug import technical_500_response
 from pymongo.uri_parser import parse_uri
 
 from credentials.management.errors import failure_line
 from credentials.mongo import mask_passwords
 
+# Kept apart from the code below: the error page shows the source around each frame.
 PASSWORD = "pw-SENTINEL-4b7e"
+ENCODED_PASSWORD, DECODED_PASSWORD = "pw%40SENTINEL-91c3", "pw@SENTINEL-91c3"
+MASK = "********************"  # Django's cleansed_substitute
 
 
 def closed_port():
@@ -158,3 +165,49 @@ def test_failure_line_masks_and_joins_a_configuration_error_and_leaves_bugs_alon
     error = ImproperlyConfigured(f"MONGODB_URI mongodb://ops:{PASSWORD}@db.example.net/\nis wrong")
     assert failure_line(error) == "configuration error: MONGODB_URI mongodb://ops:********@db.example.net/ is wrong"
     assert failure_line(KeyError("a bug")) is None
+
+
+# The DEBUG error page -------------------------------------------------------------------
+
+
+def error_page(uri, fail):
+    """Django's real DEBUG 500 page for what `fail` raises, with `uri` configured and in the environment."""
+    from django.conf import settings
+
+    databases = {"default": {**settings.DATABASES["default"], "HOST": uri}}
+    with override_settings(DEBUG=True, MONGODB_URI=uri, DATABASES=databases):
+        request = RequestFactory().get("/admin/", MONGODB_URI=uri)
+        try:
+            fail(databases)
+        except Exception:
+            return technical_500_response(request, *sys.exc_info()).content.decode()
+    raise AssertionError("nothing failed")
+
+
+def a_bug(databases):
+    raise RuntimeError("a bug in a view")
+
+
+def connect(databases):
+    """Open a connection as the first request after start-up does (under an alias of its
+    own: the backend keeps one client per alias, and "default" has the suite's)."""
+    ConnectionHandler({**databases, "fresh": databases["default"]})["fresh"].ensure_connection()
+
+
+@pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
+def test_error_page_masks_the_database_password_and_keeps_the_rest_of_the_uri(db):
+    page = error_page(f"mongodb://ops:{PASSWORD}@db.example.net:27017/?appName=console", a_bug)
+    assert PASSWORD not in page
+    # MONGODB_URI, DATABASES' HOST and request.META each show it.
+    assert page.count(f"mongodb://ops:{MASK}@db.example.net:27017/?appName=console") >= 3
+
+
+@pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
+@pytest.mark.parametrize("password", [PASSWORD, ENCODED_PASSWORD])
+def test_error_page_masks_the_password_in_the_parsers_local_variables(db, password):
+    """A malformed URI fails in pymongo's parser, whose locals hold the password alone."""
+    page = error_page(f"mongodb://ops:{password}@db.example.net:notaport/", connect)
+    assert "Port contains non-digit characters" in page
+    assert "<td>passwd</td>" in page and "<td>conn_params</td>" in page
+    assert password not in page and DECODED_PASSWORD not in page
+    assert "db.example.net:notaport" in page
