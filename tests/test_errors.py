@@ -11,6 +11,7 @@ import sys
 from typing import NamedTuple
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db.utils import ConnectionHandler
 from django.test import RequestFactory, override_settings
@@ -172,8 +173,6 @@ def test_failure_line_masks_and_joins_a_configuration_error_and_leaves_bugs_alon
 
 def error_page(uri, fail):
     """Django's real DEBUG 500 page for what `fail` raises, with `uri` configured and in the environment."""
-    from django.conf import settings
-
     databases = {"default": {**settings.DATABASES["default"], "HOST": uri}}
     with override_settings(DEBUG=True, MONGODB_URI=uri, DATABASES=databases):
         request = RequestFactory().get("/admin/", MONGODB_URI=uri)
@@ -189,13 +188,15 @@ def a_bug(databases):
 
 
 def connect(databases):
-    """Open a connection as the first request after start-up does (under an alias of its
-    own: the backend keeps one client per alias, and "default" has the suite's)."""
+    """Open a connection as the first request after start-up does.
+
+    Under an alias of its own: the backend keeps one client per alias, and "default" has the suite's.
+    """
     ConnectionHandler({**databases, "fresh": databases["default"]})["fresh"].ensure_connection()
 
 
 @pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
-def test_error_page_masks_the_database_password_and_keeps_the_rest_of_the_uri(db):
+def test_error_page_masks_the_database_password_and_keeps_the_rest_of_the_uri():
     page = error_page(f"mongodb://ops:{PASSWORD}@db.example.net:27017/?appName=console", a_bug)
     assert PASSWORD not in page
     # MONGODB_URI, DATABASES' HOST and request.META each show it.
@@ -205,7 +206,7 @@ def test_error_page_masks_the_database_password_and_keeps_the_rest_of_the_uri(db
 @pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
 @pytest.mark.parametrize("password", [PASSWORD, ENCODED_PASSWORD])
 def test_error_page_masks_the_password_in_the_parsers_local_variables(db, password):
-    """A malformed URI fails in pymongo's parser, whose locals hold the password alone."""
+    """A malformed URI fails in pymongo's parser (`db` lets it try), whose locals hold the password alone."""
     page = error_page(f"mongodb://ops:{password}@db.example.net:notaport/", connect)
     assert "Port contains non-digit characters" in page
     assert "<td>passwd</td>" in page and "<td>conn_params</td>" in page
