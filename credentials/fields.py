@@ -20,12 +20,15 @@ def as_secret(value):
 class SecretAttribute(DeferredAttribute):
     """A secret attribute of a credential, holding its value bound to where it belongs.
 
-    Assigning plain text wraps it at once, so it is never held bare. Reading binds the value
-    to this credential's collection, credential_id and field: the ciphertext of a value read
-    from the database opens only for the document that held it, and a value taken from
-    another credential or field is sealed anew for this one. Saving reads through here too
-    (`Field.pre_save`), so what is written is always sealed for its own place.
+    Assigning plain text wraps it at once, so it is never held bare. Assigning and reading
+    bind the value to this credential's collection, credential_id and field: the ciphertext
+    of a value loaded from the database opens only for the document that held it, and a value
+    taken from another credential or field is sealed anew for this one. Saving reads through
+    here too (`Field.pre_save`), so what is written is always sealed for its own place.
     """
+
+    def context(self, instance):
+        return SecretContext(instance._meta.db_table, instance.credential_id, self.field.column)
 
     def __get__(self, instance, cls=None):
         if instance is None:
@@ -33,13 +36,17 @@ class SecretAttribute(DeferredAttribute):
         secret = super().__get__(instance, cls)
         if secret is None:
             return None
-        context = SecretContext(instance._meta.db_table, instance.credential_id, self.field.column)
-        placed = secret.bound_to(context)
+        placed = secret.bound_to(self.context(instance))
         instance.__dict__[self.field.attname] = placed
         return placed
 
     def __set__(self, instance, value):
-        instance.__dict__[self.field.attname] = as_secret(value)
+        secret = as_secret(value)
+        # Placed at once when the credential_id is loaded (always, but for a deferred field), so
+        # a value travels sealed for its place (pickled, say) even if never read here.
+        if secret is not None and "credential_id" in instance.__dict__:
+            secret = secret.bound_to(self.context(instance))
+        instance.__dict__[self.field.attname] = secret
 
 
 def validate_fits_when_sealed(typed):

@@ -184,8 +184,8 @@ class SecretValue:
 
     Built from what the database stores (decrypted only when revealed, so listing and
     counting credentials never decrypts), or from plain text a person typed (encrypted
-    when saved). Its context, the place it belongs, is set by the credential it is read
-    through (`bound_to`); a value moved to another place is sealed anew for it.
+    when saved). Its context, the place it belongs, is set by the credential that holds it
+    (`bound_to`); a value moved to another place is sealed anew for it.
     """
 
     __slots__ = ("_stored", "_plain", "_context", "_moved_from")
@@ -209,7 +209,7 @@ class SecretValue:
         if context == self._context:
             return self
         if self._context is None:
-            # Placed for the first time: a value read from the database is read through the
+            # Placed for the first time: a value loaded from the database is placed by the
             # credential whose document held it, and typed text belongs where it is put.
             return SecretValue(stored=self._stored, plain=self._plain, context=context)
         # Moved from another credential or field: its ciphertext opens only there, so it is

@@ -2,6 +2,7 @@
 
 import json
 import logging
+import pickle
 import re
 import signal
 import subprocess
@@ -295,8 +296,7 @@ def test_an_interrupted_rotation_resumes(mongo_db, manage):
     assert result.returncode == 0, result.stderr
     assert (
         f"linkedin_credentials: 600 documents; secrets: {600 - done} re-encrypted, 0 upgraded from enc:v1, "
-        f"{done} already current"
-        in result.stdout
+        f"{done} already current" in result.stdout
     )
     assert collection.count_documents(under_b) == 600
 
@@ -609,3 +609,14 @@ def test_063_accepts_v2_and_bounds_length_and_down_restores_062(scratch_db):
     assert [accepted(v) for v in (v1, v2, huge)] == [True, False, True]
     migrator.apply()
     assert [accepted(v) for v in (v1, v2, huge)] == [True, True, False]
+
+
+def test_a_pickled_credential_carries_its_secrets_sealed_for_their_place(db):
+    credential = FACTORIES["reddit"](client_secret=SENTINEL)
+    reread = type(credential).objects.get(pk=credential.pk)
+    reread.access_token = SENTINEL + "-typed"
+    pickled = pickle.dumps(reread)
+    assert SENTINEL.encode() not in pickled
+    restored = pickle.loads(pickled)
+    assert restored.client_secret.reveal() == SENTINEL
+    assert restored.access_token.reveal() == SENTINEL + "-typed"
