@@ -29,6 +29,15 @@ def _required_in_production(name, dev_default):
     raise ImproperlyConfigured(f"{name} must be set when DEBUG is false")
 
 
+def _number(name, kind, default):
+    """A numeric setting (`kind` "int" or "float"); anything else stops start-up naming it."""
+    try:
+        return getattr(env, kind)(name, default=default)
+    except ValueError:
+        wanted = "a whole number" if kind == "int" else "a number"
+        raise ImproperlyConfigured(f"{name} must be {wanted}, not {env.str(name)!r}") from None
+
+
 SECRET_KEY = _required_in_production("SECRET_KEY", "dev-only-insecure-secret-key-do-not-deploy")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
 
@@ -99,7 +108,7 @@ DATABASES = {
         "NAME": MONGODB_NAME,
         "OPTIONS": {
             # Fail fast with a clear message instead of pymongo's 30 s default.
-            "serverSelectionTimeoutMS": env.int("MONGODB_TIMEOUT_MS", default=10_000),
+            "serverSelectionTimeoutMS": _number("MONGODB_TIMEOUT_MS", "int", 10_000),
         },
     },
 }
@@ -141,8 +150,8 @@ AUTHENTICATION_BACKENDS = [
 # Sign-in throttling (django-axes, database handler: it holds across processes and hosts).
 # A username, and separately a client address, is locked after SIGNIN_FAILURE_LIMIT
 # failures for SIGNIN_LOCKOUT_MINUTES.
-AXES_FAILURE_LIMIT = env.int("SIGNIN_FAILURE_LIMIT", default=5)
-AXES_COOLOFF_TIME = timedelta(minutes=env.float("SIGNIN_LOCKOUT_MINUTES", default=15))
+AXES_FAILURE_LIMIT = _number("SIGNIN_FAILURE_LIMIT", "int", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=_number("SIGNIN_LOCKOUT_MINUTES", "float", 15))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False  # no banner on every command; lockouts are still logged (logger "axes")
@@ -154,12 +163,12 @@ AXES_PASSWORD_FORM_FIELD = "auth-password"
 AXES_SENSITIVE_PARAMETERS = ["auth-password", "token-otp_token", "backup-otp_token"]
 # How many reverse proxies in front of the console append to X-Forwarded-For (0: none, use
 # the connecting address). Too high a number lets a client choose the address it is locked by.
-TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+TRUSTED_PROXY_COUNT = _number("TRUSTED_PROXY_COUNT", "int", 0)
 
 # Sessions end after SESSION_IDLE_MINUTES without a request, SESSION_MAX_HOURS after sign-in,
 # and when the browser closes (accounts.middleware).
-SESSION_IDLE_TIMEOUT = timedelta(minutes=env.float("SESSION_IDLE_MINUTES", default=30))
-SESSION_MAX_AGE = timedelta(hours=env.float("SESSION_MAX_HOURS", default=8))
+SESSION_IDLE_TIMEOUT = timedelta(minutes=_number("SESSION_IDLE_MINUTES", "float", 30))
+SESSION_MAX_AGE = timedelta(hours=_number("SESSION_MAX_HOURS", "float", 8))
 SESSION_COOKIE_AGE = int(SESSION_MAX_AGE.total_seconds())
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
@@ -186,14 +195,14 @@ DEFAULT_EXCEPTION_REPORTER_FILTER = "credentials.error_reports.SecretsReporterFi
 
 # Where `apply_cred_migrations` finds its numbered scripts, and how long its lock lease lasts.
 CRED_MIGRATIONS_DIR = Path(env.str("CRED_MIGRATIONS_DIR", default=str(BASE_DIR / "migrations_mongo")))
-CRED_MIGRATION_LEASE_SECONDS = env.float("CRED_MIGRATION_LEASE_SECONDS", default=60.0)
+CRED_MIGRATION_LEASE_SECONDS = _number("CRED_MIGRATION_LEASE_SECONDS", "float", 60.0)
 
 # Production hardening; `manage.py check --deploy` stays clean when DEBUG is false.
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_HSTS_SECONDS = 0 if DEBUG else env.int("SECURE_HSTS_SECONDS", default=31_536_000)
+SECURE_HSTS_SECONDS = 0 if DEBUG else _number("SECURE_HSTS_SECONDS", "int", 31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
 SESSION_COOKIE_HTTPONLY = True

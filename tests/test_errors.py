@@ -59,19 +59,10 @@ COMMANDS = {
     "rotate_cred_keys": ["rotate_cred_keys"],
     "apply_cred_migrations": ["apply_cred_migrations"],
 }
-# These run the system checks first, where credentials/checks.py reports a database it
-# cannot use as a warning block (and `check` then exits 0). Only a URI pymongo refuses
-# gets past it, as ImproperlyConfigured.
-RUN_SYSTEM_CHECKS = {"check", "migrate", "createsuperuser"}
-CHECKS_SWALLOW_IT = pytest.mark.xfail(
-    strict=True,
-    reason="credentials/checks.py turns DatabaseUnavailable into a multi-line warning instead of letting it fail",
-)
 
 
 def case(failure, command):
-    swallowed = command in RUN_SYSTEM_CHECKS and failure != "malformed URI"
-    return pytest.param(failure, command, id=f"{command}-{failure}", marks=[CHECKS_SWALLOW_IT] if swallowed else [])
+    return pytest.param(failure, command, id=f"{command}-{failure}")
 
 
 class Outcome(NamedTuple):

@@ -37,3 +37,9 @@ def test_no_django_migration_is_missing(manage, mongo_db):
     result = manage("makemigrations", "--check", "--dry-run", database=mongo_db.name)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.strip().endswith("No changes detected")
+
+
+def test_a_setting_that_is_not_a_number_refuses_in_one_line(manage, mongo_db):
+    result = manage("check", database=mongo_db.name, env={"MONGODB_TIMEOUT_MS": "ten seconds"})
+    assert result.returncode == 1
+    assert result.stderr == "configuration error: MONGODB_TIMEOUT_MS must be a whole number, not 'ten seconds'\n"
