@@ -20,6 +20,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tenancy.admin import TenantAccessInline
 
+from .middleware import end_sessions_of
 from .recovery_codes import codes_left
 
 User = get_user_model()
@@ -46,11 +47,13 @@ class SuperusersOnlyAdmin:
 
 @admin.action(description="Reset the second factor of selected users", permissions=["reset_second_factor"])
 def reset_second_factor(modeladmin, request, queryset):
-    """Removes their authenticator and recovery codes: their next sign-in enrolls anew."""
+    """Removes their authenticator and recovery codes and signs them out everywhere: their
+    next sign-in, with the password, enrolls anew."""
     users = list(queryset)
     for user in users:
         for device in devices_for_user(user, confirmed=None):
             device.delete()
+        end_sessions_of(user)
     LogEntry.objects.log_actions(
         user_id=request.user.pk, queryset=users, action_flag=CHANGE, change_message=SECOND_FACTOR_RESET_MESSAGE
     )

@@ -10,8 +10,9 @@ class AccountsConfig(AppConfig):
     default_auto_field = "django_mongodb_backend.fields.ObjectIdAutoField"
 
     def ready(self):
-        from . import otp_ids, roles
+        from . import otp_ids, otp_single_use, roles
 
         otp_ids.accept_object_ids()
+        otp_single_use.spend_codes_once()
         # After the credential models' permissions exist, which `migrate` creates for that app first.
         post_migrate.connect(roles.sync_roles_after_migrate, sender=apps.get_app_config("credentials"))

@@ -1,12 +1,14 @@
-"""Sessions end after an idle time and a maximum age, whatever the cookie says."""
+"""Sessions end after an idle time and a maximum age, whatever the cookie says, or when a superuser ends them."""
 
 import time
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import logout
+from django.contrib.auth import SESSION_KEY, logout
 from django.contrib.auth.signals import user_logged_in
+from django.contrib.sessions.models import Session
 from django.dispatch import receiver
+from django.utils import timezone
 
 SIGNED_IN_AT = "accounts_signed_in_at"
 LAST_SEEN_AT = "accounts_last_seen_at"
@@ -51,3 +53,13 @@ class SessionLimitsMiddleware:
                 if now - session.get(LAST_SEEN_AT, 0) >= LAST_SEEN_RESOLUTION_SECONDS:
                     session[LAST_SEEN_AT] = now
         return self.get_response(request)
+
+
+def end_sessions_of(user):
+    """Sign `user` out everywhere: every live session of theirs is deleted.
+
+    Sessions are stored encoded, so each live one is read; the console's staff hold few.
+    """
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+        if session.get_decoded().get(SESSION_KEY) == str(user.pk):
+            session.delete()

@@ -1,12 +1,16 @@
 """Sign-in with a second factor, first enrollment, recovery codes, and each staff user's own page."""
 
+import time
+
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.contrib.auth import REDIRECT_FIELD_NAME, logout
+from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect, resolve_url
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from two_factor.utils import default_device
 from two_factor.views import LoginView, SetupView
 
@@ -16,6 +20,10 @@ from .recovery_codes import codes_left, replace_codes, take_fresh_codes
 
 # Where a person goes once enrolled: the page they first asked for.
 NEXT_SESSION_KEY = "accounts_next"
+# Until when this session may enroll an authenticator: set by typing the password, so that a
+# session left over from before (or one whose second factor a superuser reset) cannot.
+MAY_ENROLL_UNTIL = "accounts_may_enroll_until"
+ENROLLMENT_WINDOW_SECONDS = 15 * 60
 
 
 def must_enroll(user):
@@ -47,6 +55,7 @@ class SignInView(LoginView):
     def done(self, form_list, **kwargs):
         response = super().done(form_list, **kwargs)
         if must_enroll(self.get_user()):
+            self.request.session[MAY_ENROLL_UNTIL] = time.time() + ENROLLMENT_WINDOW_SECONDS
             return start_enrollment(self.request, self.get_success_url())
         return response
 
@@ -54,8 +63,9 @@ class SignInView(LoginView):
 class EnrollView(SetupView):
     """First enrollment: the QR code (shown during this wizard only), then a code to confirm it.
 
-    Only for an account without an authenticator: adding another to an account that has one
-    would let a stolen session plant its own. Resetting one is a superuser's action.
+    Only for an account without an authenticator, and only just after typing its password:
+    adding one to an account that has one, or from an old session, would let a stolen
+    session plant its own. Resetting one is a superuser's action.
     """
 
     success_url = "admin:account_recovery_codes"  # where the new recovery codes are shown, once
@@ -63,10 +73,27 @@ class EnrollView(SetupView):
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and default_device(request.user) is not None:
             return redirect("admin:account")
+        if request.user.is_authenticated and request.session.get(MAY_ENROLL_UNTIL, 0) < time.time():
+            logout(request)
+            messages.info(request, "To set up your authenticator app, sign in with your password again.")
+            return redirect_to_login(reverse("admin:index"), settings.LOGIN_URL)
         return super().dispatch(request, *args, **kwargs)
+
+    def get_success_url(self):
+        # Always the recovery codes page, which alone shows (and so clears) the new codes.
+        return reverse(self.success_url)
 
     def done(self, form_list, **kwargs):
         response = super().done(form_list, **kwargs)  # saves the device and verifies this session with it
+        user = self.request.user
+        first = TOTPDevice.objects.filter(user=user).order_by("pk").first()
+        if first != user.otp_device:
+            # Two sign-ins enrolled at once: the first to finish keeps its authenticator.
+            user.otp_device.delete()
+            logout(self.request)
+            messages.error(self.request, "Another sign-in set up an authenticator first: sign in with that one.")
+            return redirect_to_login(reverse("admin:index"), settings.LOGIN_URL)
+        del self.request.session[MAY_ENROLL_UNTIL]
         replace_codes(self.request)
         return response
 

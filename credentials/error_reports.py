@@ -40,10 +40,13 @@ class Shown:
 class SecretsReporterFilter(SafeExceptionReporterFilter):
     def get_post_parameters(self, request):
         parameters = super().get_post_parameters(request)
-        if request is None or not any(name in parameters for name in SECRET_FIELD_NAMES):
+        # Masked even with DEBUG on, where Django masks nothing: credential secrets, and the
+        # password and codes of the sign-in forms.
+        secret_names = SECRET_FIELD_NAMES | set(settings.SIGN_IN_SECRET_FIELDS)
+        if request is None or not any(name in parameters for name in secret_names):
             return parameters
         masked = parameters.copy()
-        for name in SECRET_FIELD_NAMES & set(masked):
+        for name in secret_names & set(masked):
             masked[name] = self.cleansed_substitute
         return masked
 

@@ -153,14 +153,17 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = _number("SIGNIN_FAILURE_LIMIT", "int", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=_number("SIGNIN_LOCKOUT_MINUTES", "float", 15))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_RESET_ON_SUCCESS = True
+# A success must not wipe failures: one account that can sign in would otherwise clear the
+# failures of every username tried from its address.
+AXES_RESET_ON_SUCCESS = False
 AXES_VERBOSE = False  # no banner on every command; lockouts are still logged (logger "axes")
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_CLIENT_IP_CALLABLE = "accounts.client_ip.client_ip"
-# The sign-in form's fields (django-two-factor-auth prefixes them with their step), so that
-# no password or code is ever kept in an attempt's record.
+# The sign-in and enrollment forms' secret fields (django-two-factor-auth prefixes each with
+# its step): never kept in an attempt's record, and masked on error pages, DEBUG included.
+SIGN_IN_SECRET_FIELDS = ["auth-password", "token-otp_token", "backup-otp_token", "generator-token"]
 AXES_PASSWORD_FORM_FIELD = "auth-password"
-AXES_SENSITIVE_PARAMETERS = ["auth-password", "token-otp_token", "backup-otp_token"]
+AXES_SENSITIVE_PARAMETERS = SIGN_IN_SECRET_FIELDS
 # How many reverse proxies in front of the console append to X-Forwarded-For (0: none, use
 # the connecting address). Too high a number lets a client choose the address it is locked by.
 TRUSTED_PROXY_COUNT = _number("TRUSTED_PROXY_COUNT", "int", 0)
