@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from bench.common import report, seed_youtube
 from credentials.collections import create_or_adopt
-from credentials.secrets import encrypt_secret
+from credentials.secrets import SecretContext, encrypt_secret
 
 CREDENTIALS = 100_000
 TENANTS = 2_000
@@ -22,7 +22,6 @@ REPEAT = 5
 
 
 def seed(collection):
-    sealed = encrypt_secret("bench-token-" + "x" * 100)
     base = int(time.time()) - CREDENTIALS
 
     def fields(n):
@@ -32,7 +31,7 @@ def seed(collection):
             "channel_id": f"UC{n:010d}",
             # The first DEACTIVATE credentials have no token yet: staff select them with the
             # token status filter and "select all", as they would in the console.
-            "access_token": sealed if n >= DEACTIVATE else None,
+            "access_token": sealed_token(collection.name, n) if n >= DEACTIVATE else None,
             "is_active": n < TENANTS,  # the first credential of each tenant
             "is_authenticated": True,
             "scopes": ["https://www.googleapis.com/auth/youtube.upload"],
@@ -42,6 +41,12 @@ def seed(collection):
         }
 
     seed_youtube(collection, CREDENTIALS, TENANTS, fields)
+
+
+def sealed_token(collection_name, n):
+    """A token sealed for document n's place, as the console writes it (seed_youtube's credential_id)."""
+    place = SecretContext(collection_name, f"00000000-0000-4000-8000-{n:012d}", "access_token")
+    return encrypt_secret("bench-token-" + "x" * 100, place)
 
 
 def median_ms(function):
