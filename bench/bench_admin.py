@@ -11,9 +11,10 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from bench.common import report, seed_youtube
+from bench.common import bench_credential_id, report, seed_youtube
 from credentials.collections import create_or_adopt
 from credentials.secrets import SecretContext, encrypt_secret
+from tests.factories import sign_in_verified
 
 CREDENTIALS = 100_000
 TENANTS = 2_000
@@ -45,7 +46,7 @@ def seed(collection):
 
 def sealed_token(collection_name, n):
     """A token sealed for document n's place, as the console writes it (seed_youtube's credential_id)."""
-    place = SecretContext(collection_name, f"00000000-0000-4000-8000-{n:012d}", "access_token")
+    place = SecretContext(collection_name, bench_credential_id(n), "access_token")
     return encrypt_secret("bench-token-" + "x" * 100, place)
 
 
@@ -73,8 +74,7 @@ def run(database):
 
     User.objects.filter(username="bench").delete()
     admin = User.objects.create_superuser("bench", password="bench-password-1")
-    client = Client()
-    client.force_login(admin)
+    client = sign_in_verified(Client(), admin)
     changelist = reverse("admin:credentials_youtubecredential_changelist")
     search_regex = {"$regex": "channel-4242", "$options": "i"}
     cases = [

@@ -3,7 +3,7 @@
 from django.test import override_settings
 from pymongo import UpdateOne
 
-from bench.common import report, seed_youtube, timed
+from bench.common import bench_credential_id, report, seed_youtube, timed
 from credentials.collections import create_or_adopt
 from credentials.rotation import rotate_collection
 from credentials.secrets import SecretContext, decrypt_secret, encrypt_secret
@@ -16,7 +16,7 @@ SECRETS = ("access_token", "refresh_token", "client_secret")
 
 def place(n, name):
     # Each value is sealed for its own document: the credential_id seed_youtube gives document n.
-    return SecretContext("youtube_credentials", f"00000000-0000-4000-8000-{n:012d}", name)
+    return SecretContext("youtube_credentials", bench_credential_id(n), name)
 
 
 def sealed_secrets(n):

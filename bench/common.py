@@ -79,6 +79,10 @@ def report(rows):
         print(f"  {name:<{width}}  {value}")
 
 
+def bench_credential_id(n):
+    return f"00000000-0000-4000-8000-{n:012d}"
+
+
 def seed_youtube(collection, count, tenants, document_fields):
     """Insert `count` YouTube credential documents as another service would write them.
 
@@ -89,7 +93,7 @@ def seed_youtube(collection, count, tenants, document_fields):
     for n in range(count):
         batch.append(
             {
-                "credential_id": f"00000000-0000-4000-8000-{n:012d}",
+                "credential_id": bench_credential_id(n),
                 "name": f"Channel credential {n}",
                 "platform": "youtube",
                 "customer_id": f"cust-{n % tenants:04d}",

@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.db import connection, connections
 
 from credentials.platforms import REGISTRY
+from tests.factories import sign_in_verified
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -104,20 +105,6 @@ def manage(mongodb_uri):
         )
 
     return run
-
-
-def sign_in_verified(client, user):
-    """Leave `client` signed in as `user` with a verified second factor, as a real sign-in does."""
-    from django_otp import DEVICE_ID_SESSION_KEY
-
-    from tests.factories import AuthenticatorFactory
-
-    device = user.totpdevice_set.first() or AuthenticatorFactory(user=user)
-    client.force_login(user)
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.save()
-    return client
 
 
 @pytest.fixture

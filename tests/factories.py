@@ -1,6 +1,7 @@
 """Valid credentials of every platform, to be adjusted per test with keyword overrides."""
 
 import factory
+from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.util import random_hex
@@ -100,3 +101,13 @@ def authenticator_code(device, *, steps_ahead=0):
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
     totp.time = totp.time + steps_ahead * device.step
     return f"{totp.token():0{device.digits}d}"
+
+
+def sign_in_verified(client, user):
+    """Leave a Django test `client` signed in as `user` with a verified second factor, as a real sign-in does."""
+    device = user.totpdevice_set.first() or AuthenticatorFactory(user=user)
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
