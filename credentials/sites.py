@@ -37,6 +37,7 @@ class ConsoleAdminSite(admin.AdminSite):
     site_title = "Credentials console"
     index_title = "Credentials of customers' accounts"
     index_template = "admin/credentials/index.html"
+    site_url = None  # no public site: no "view site" link
 
     def register(self, model_or_iterable, admin_class=None, **options):
         # Every page of the site, the third-party ones included, gets the id check above.
