@@ -17,7 +17,9 @@ from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
 
-from .lease import LeaseLock
+from pymongo.collection import Collection
+
+from .lease import LeaseLock, LeaseLost
 
 CHANGELOG_COLLECTION = "cred_migrations_changelog"
 LOCK_COLLECTION = "cred_migrations_lock"
@@ -72,6 +74,65 @@ def discover(directory):
             raise MigrationError(f"{path.name} and {scripts[number].path.name} share number {number:03d}")
         scripts[number] = MigrationScript(number, path.stem, path)
     return [scripts[n] for n in sorted(scripts)]
+
+
+# The write methods of a pymongo Collection: a fenced script may call them only while its run
+# still holds the lock.
+COLLECTION_WRITES = frozenset(
+    {
+        "insert_one", "insert_many", "update_one", "update_many", "replace_one", "delete_one",
+        "delete_many", "bulk_write", "find_one_and_update", "find_one_and_replace",
+        "find_one_and_delete", "create_index", "create_indexes", "drop_index", "drop_indexes",
+        "drop", "rename",
+    }
+)  # fmt: skip
+
+
+class FencedDatabase:
+    """The Database a script runs against while its run holds the lock: every write it
+    sends first checks, by the lock's token, that the run still holds it.
+
+    A run that stalls inside a script and resumes after another took over is stopped at
+    the script's next write, not after the script has done its work a second time.
+    """
+
+    def __init__(self, database, lock, script):
+        self._database = database
+        self._lock = lock
+        self._script = script
+
+    def _fence(self, what):
+        self._lock.ensure_held(before=f"{what} in {self._script.name}")
+
+    def command(self, command, *args, **kwargs):
+        self._fence(f"sending {next(iter(command))}")
+        return self._database.command(command, *args, **kwargs)
+
+    def __getitem__(self, name):
+        return FencedCollection(self._database[name], self._fence)
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        attribute = getattr(self._database, name)  # `db.markers` is a collection, as in pymongo
+        return FencedCollection(attribute, self._fence) if isinstance(attribute, Collection) else attribute
+
+
+class FencedCollection:
+    def __init__(self, collection, fence):
+        self._collection = collection
+        self._fence = fence
+
+    def __getattr__(self, name):
+        attribute = getattr(self._collection, name)
+        if name not in COLLECTION_WRITES:
+            return attribute
+
+        def fenced_write(*args, **kwargs):
+            self._fence(f"{name} on {self._collection.name}")
+            return attribute(*args, **kwargs)
+
+        return fenced_write
 
 
 class RecordingDatabase:
@@ -204,7 +265,9 @@ class Migrator:
         lock.ensure_held(before=f"running {script.name}")
         applied_at, started = datetime.now(UTC), time.monotonic()
         try:
-            script.load().up(self.database)
+            script.load().up(FencedDatabase(self.database, lock, script))
+        except LeaseLost:
+            raise  # nothing may be recorded: another run holds the lock now
         except Exception as exc:
             error = describe(exc)
             self._record(lock, script, "failed", applied_at=applied_at, duration_ms=self._ms(started), error=error)
@@ -228,7 +291,9 @@ class Migrator:
                 script = self.script(record["number"])
                 lock.ensure_held(before=f"rolling back {script.name}")
                 try:
-                    script.load().down(self.database, force=force)
+                    script.load().down(FencedDatabase(self.database, lock, script), force=force)
+                except LeaseLost:
+                    raise
                 except Exception as exc:
                     raise MigrationError(f"rolling back {script.name} failed: {exc}") from exc
                 lock.ensure_held(before=f"removing {script.name} from the changelog")

@@ -268,12 +268,13 @@ def test_a_stalled_run_that_lost_its_lease_stops_and_records_nothing(scratch_db,
     assert [line.split()[:2] for line in out.splitlines()] == [["applied", "001_first"]]  # before it stalled
     assert "Traceback" not in err
     assert err.strip().splitlines() == [
-        "CommandError: lost lock 'apply_cred_migrations' before recording 002_slow as applied: its lease ran out "
+        "CommandError: lost lock 'apply_cred_migrations' before insert_one on markers in 002_slow: its lease ran out "
         "while this run was held up and another run may have taken over, so this run stopped there"
     ]
-    # The stalled run finished the script it was inside (which is why scripts must be
-    # idempotent), but recorded nothing and ran no script after it.
-    assert scratch_db.markers.count_documents({"step": "002_slow", "phase": "finished", "pid": stalled.pid}) == 1
+    # Stopped at the script's first write after it resumed: the script's work was done once,
+    # by the run that took over; the stalled run recorded nothing and ran no script after it.
+    assert scratch_db.markers.count_documents({"step": "002_slow", "phase": "finished", "pid": stalled.pid}) == 0
+    assert scratch_db.markers.count_documents({"step": "002_slow", "phase": "finished"}) == 1
     assert scratch_db.markers.count_documents({"step": "003_last"}) == 1
     changelog = {r["_id"]: r for r in scratch_db[CHANGELOG_COLLECTION].find()}
     assert sorted(changelog) == ["001_first", "002_slow", "003_last"]
