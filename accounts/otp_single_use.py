@@ -5,15 +5,36 @@ checking, then saving, and relies on `select_for_update` inside a transaction to
 requests apart. This backend has neither, so two requests sent together with one code both
 passed. Here the check and the spending are one conditional write: the TOTP step is
 claimed only if no later one was, and a recovery code counts only for the request whose
-delete removed it. The code arithmetic stays django-otp's own (`TOTP`).
+delete removed it. The code arithmetic stays django-otp's own (`TOTP`). Nothing here saves
+a whole device: a request holding a stale copy would write old values back (a spent time
+step, an older failure count).
 """
 
 import time
 
+from django.db.models import F
 from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+
+def _record_success(device, claim=None, **fields):
+    """Reset throttling and stamp the use; with `claim`, only if that filter still matches."""
+    devices = type(device).objects.filter(pk=device.pk, **(claim or {}))
+    done = devices.update(
+        throttling_failure_count=0, throttling_failure_timestamp=None, last_used_at=timezone.now(), **fields
+    )
+    device.refresh_from_db()
+    return bool(done)
+
+
+def _record_failure(device):
+    type(device).objects.filter(pk=device.pk).update(
+        throttling_failure_count=F("throttling_failure_count") + 1, throttling_failure_timestamp=timezone.now()
+    )
+    device.refresh_from_db()
+    return False
 
 
 def _verify_totp_once(device, token):
@@ -29,18 +50,10 @@ def _verify_totp_once(device, token):
         totp.time = time.time()
         if totp.verify(token, device.tolerance, device.last_t + 1):
             step = totp.t()
-            claimed = TOTPDevice.objects.filter(pk=device.pk, last_t__lt=step).update(
-                last_t=step,
-                drift=totp.drift,
-                throttling_failure_count=0,
-                throttling_failure_timestamp=None,
-                last_used_at=timezone.now(),
-            )
-            if claimed:
-                device.refresh_from_db()
+            # Claim the time step: only if no request has claimed it, or a later one, meanwhile.
+            if _record_success(device, claim={"last_t__lt": step}, last_t=step, drift=totp.drift):
                 return True
-    device.throttle_increment(commit=True)
-    return False
+    return _record_failure(device)
 
 
 def _verify_recovery_code_once(device, token):
@@ -49,11 +62,8 @@ def _verify_recovery_code_once(device, token):
         return False
     removed, _ = device.token_set.filter(token=token).delete()
     if removed:
-        device.throttle_reset(commit=False)
-        device.set_last_used_timestamp(commit=True)
-        return True
-    device.throttle_increment(commit=True)
-    return False
+        return _record_success(device)
+    return _record_failure(device)
 
 
 def spend_codes_once():

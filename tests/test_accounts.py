@@ -514,6 +514,8 @@ def test_a_code_read_by_two_requests_before_either_spends_it_signs_in_once(alice
     code = authenticator_code(device)
     assert first.verify_token(code) is True
     assert second.verify_token(code) is False  # it read the device before the code was spent
+    time.sleep(1.1)  # past the one-second throttle the failure started
+    assert TOTPDevice.objects.get(pk=device.pk).verify_token(code) is False  # and still spent
 
 
 def test_one_recovery_code_sent_many_times_at_once_signs_in_once(alice):
