@@ -6,11 +6,11 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import REDIRECT_FIELD_NAME, logout
 from django.contrib.auth.views import redirect_to_login
+from django.db import IntegrityError
 from django.shortcuts import redirect, resolve_url
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from two_factor.utils import default_device
 from two_factor.views import LoginView, SetupView
 
@@ -84,12 +84,11 @@ class EnrollView(SetupView):
         return reverse(self.success_url)
 
     def done(self, form_list, **kwargs):
-        response = super().done(form_list, **kwargs)  # saves the device and verifies this session with it
-        user = self.request.user
-        first = TOTPDevice.objects.filter(user=user).order_by("pk").first()
-        if first != user.otp_device:
-            # Two sign-ins enrolled at once: the first to finish keeps its authenticator.
-            user.otp_device.delete()
+        try:
+            response = super().done(form_list, **kwargs)  # saves the device and verifies this session with it
+        except IntegrityError:
+            # Another sign-in of this account enrolled at the same moment, and its device was
+            # saved first (one authenticator per user is a unique index).
             logout(self.request)
             messages.error(self.request, "Another sign-in set up an authenticator first: sign in with that one.")
             return redirect_to_login(reverse("admin:index"), settings.LOGIN_URL)

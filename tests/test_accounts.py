@@ -588,3 +588,11 @@ def test_the_debug_error_page_masks_sign_in_passwords_and_codes(rf):
     password, code = "SENTINEL-" + "pw-31", "SENTINEL-" + "code-32"
     page = error_page(rf.post(LOGIN, {"auth-password": password, "token-otp_token": code}))
     assert password not in page and code not in page and "auth-password" in page
+
+
+def test_the_database_keeps_one_authenticator_per_user(alice):
+    from django.db import IntegrityError
+
+    AuthenticatorFactory(user=alice)
+    with pytest.raises(IntegrityError):
+        AuthenticatorFactory(user=alice)
