@@ -4,7 +4,7 @@ import time
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import REDIRECT_FIELD_NAME, logout
+from django.contrib.auth import REDIRECT_FIELD_NAME, authenticate, logout
 from django.contrib.auth.views import redirect_to_login
 from django.db import IntegrityError
 from django.shortcuts import redirect, resolve_url
@@ -115,10 +115,18 @@ def account_view(site, request):
 
 
 def recovery_codes_view(site, request):
-    """New recovery codes on request (the old ones stop working); new codes are shown once."""
+    """New recovery codes on request (the old ones stop working); new codes are shown once.
+
+    Making them asks for the password again: codes outlive the session, so a stolen
+    session must not be able to mint its own.
+    """
     if request.method == "POST":
-        replace_codes(request)
-        messages.success(request, "New recovery codes made: the old ones no longer work.")
+        password = request.POST.get("password", "")
+        if authenticate(request, username=request.user.get_username(), password=password) != request.user:
+            messages.error(request, "That is not your password: no new recovery codes were made.")
+        else:
+            replace_codes(request)
+            messages.success(request, "New recovery codes made: the old ones no longer work.")
         return redirect("admin:account_recovery_codes")
     context = {
         **site.each_context(request),

@@ -181,7 +181,11 @@ def test_recovery_codes_page_makes_new_codes_and_voids_old_ones(client, alice, v
     backup = alice.staticdevice_set.create(name="backup")
     backup.token_set.create(token="oldcode1")
     assert "1 unused recovery code" in html(client.get(reverse("admin:account_recovery_codes")))
-    shown = html(client.post(reverse("admin:account_recovery_codes"), follow=True))
+    page = reverse("admin:account_recovery_codes")
+    # A session alone (it may be stolen) cannot mint codes that outlive it: the password is asked.
+    refused = html(client.post(page, {"password": "not-her-password"}, follow=True))
+    assert "That is not your password" in refused and StaticToken.objects.filter(token="oldcode1").exists()
+    shown = html(client.post(page, {"password": PASSWORD}, follow=True))
     assert len(re.findall(r"<li>([a-z0-9]{8})</li>", shown)) == CODES_PER_SET
     assert not StaticToken.objects.filter(token="oldcode1").exists()
 
