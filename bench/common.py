@@ -50,6 +50,7 @@ def setup_django(uri, database):
         DEBUG="false",
         SECRET_KEY="bench-" + "x" * 50,
         ALLOWED_HOSTS="testserver",
+        TRUSTED_PROXY_COUNT="0",
         SECURE_SSL_REDIRECT="false",
         MONGODB_URI=uri,
         MONGODB_NAME=database,

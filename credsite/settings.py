@@ -165,7 +165,9 @@ SIGN_IN_SECRET_FIELDS = ["auth-password", "token-otp_token", "backup-otp_token",
 AXES_PASSWORD_FORM_FIELD = "auth-password"
 AXES_SENSITIVE_PARAMETERS = SIGN_IN_SECRET_FIELDS
 # How many reverse proxies in front of the console append to X-Forwarded-For (0: none, use
-# the connecting address). Too high a number lets a client choose the address it is locked by.
+# the connecting address). Production must say: too low a number locks every staff user out
+# together (by the proxy's address), too high lets a client choose the address it is locked by.
+_required_in_production("TRUSTED_PROXY_COUNT", "0")
 TRUSTED_PROXY_COUNT = _number("TRUSTED_PROXY_COUNT", "int", 0)
 
 # Sessions end after SESSION_IDLE_MINUTES without a request, SESSION_MAX_HOURS after sign-in,

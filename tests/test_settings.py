@@ -5,6 +5,7 @@ import secrets
 PRODUCTION = {
     "DEBUG": "false",
     "ALLOWED_HOSTS": "console.example.com",
+    "TRUSTED_PROXY_COUNT": "1",
 }
 
 
@@ -43,3 +44,10 @@ def test_a_setting_that_is_not_a_number_refuses_in_one_line(manage, mongo_db):
     result = manage("check", database=mongo_db.name, env={"MONGODB_TIMEOUT_MS": "ten seconds"})
     assert result.returncode == 1
     assert result.stderr == "configuration error: MONGODB_TIMEOUT_MS must be a whole number, not 'ten seconds'\n"
+
+
+def test_production_must_say_how_many_proxies_stand_in_front(manage, mongo_db):
+    env = {**PRODUCTION, "SECRET_KEY": "k" * 50, "TRUSTED_PROXY_COUNT": ""}
+    result = manage("check", database=mongo_db.name, env=env)
+    assert result.returncode == 1
+    assert result.stderr == "configuration error: TRUSTED_PROXY_COUNT must be set when DEBUG is false\n"
