@@ -18,7 +18,7 @@ from django_otp import devices_for_user
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from tenancy.admin import TenantAccessInline
+from tenancy.admin import SuperuserOnly, TenantAccessInline
 
 from .middleware import end_sessions_of
 from .recovery_codes import codes_left
@@ -99,17 +99,8 @@ class ConsoleUserAdmin(UserAdmin):
         return super().user_change_password(request, id, form_url)
 
 
-class ConsoleGroupAdmin(GroupAdmin):
+class ConsoleGroupAdmin(SuperuserOnly, GroupAdmin):
     """Roles: anyone with the permission may read them; only superusers change what they grant."""
-
-    def has_add_permission(self, request):
-        return request.user.is_superuser
-
-    def has_change_permission(self, request, obj=None):
-        return request.user.is_superuser
-
-    def has_delete_permission(self, request, obj=None):
-        return request.user.is_superuser
 
 
 def superusers_only(admin_class):

@@ -5,9 +5,7 @@ import time
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import SESSION_KEY, logout
-from django.contrib.auth.signals import user_logged_in
 from django.contrib.sessions.models import Session
-from django.dispatch import receiver
 from django.utils import timezone
 
 SIGNED_IN_AT = "accounts_signed_in_at"
@@ -16,8 +14,8 @@ LAST_SEEN_AT = "accounts_last_seen_at"
 LAST_SEEN_RESOLUTION_SECONDS = 60
 
 
-@receiver(user_logged_in)
 def stamp_sign_in(sender, request, user, **kwargs):
+    """On `user_logged_in` (connected in AccountsConfig.ready): the session's limits start now."""
     now = time.time()
     request.session[SIGNED_IN_AT] = now
     request.session[LAST_SEEN_AT] = now
