@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "credsite.apps.MongoAxesConfig",
     "tenancy",
     "credentials",
+    "oauth",
     # After the apps whose admin pages it replaces (users, groups, devices, lockouts).
     "accounts",
 ]
@@ -201,6 +202,18 @@ DEFAULT_EXCEPTION_REPORTER_FILTER = "credentials.error_reports.SecretsReporterFi
 # Where `apply_cred_migrations` finds its numbered scripts, and how long its lock lease lasts.
 CRED_MIGRATIONS_DIR = Path(env.str("CRED_MIGRATIONS_DIR", default=str(BASE_DIR / "migrations_mongo")))
 CRED_MIGRATION_LEASE_SECONDS = _number("CRED_MIGRATION_LEASE_SECONDS", "float", 60.0)
+
+# OAuth calls to the platforms: how long to wait for an answer, and (tests, demos, staging
+# only) origins to send elsewhere, as a JSON object {"https://real.origin": "http://replacement"}.
+OAUTH_TIMEOUT_SECONDS = _number("OAUTH_TIMEOUT_SECONDS", "float", 10.0)
+try:
+    OAUTH_ORIGIN_OVERRIDES = env.json("OAUTH_ORIGIN_OVERRIDES", default={})
+except ValueError:
+    raise ImproperlyConfigured("OAUTH_ORIGIN_OVERRIDES must be a JSON object") from None
+if not isinstance(OAUTH_ORIGIN_OVERRIDES, dict) or not all(
+    isinstance(k, str) and isinstance(v, str) for k, v in OAUTH_ORIGIN_OVERRIDES.items()
+):
+    raise ImproperlyConfigured("OAUTH_ORIGIN_OVERRIDES must be a JSON object of origin to base URL strings")
 
 # Production hardening; `manage.py check --deploy` stays clean when DEBUG is false.
 SESSION_COOKIE_SECURE = not DEBUG

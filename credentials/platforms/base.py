@@ -12,12 +12,33 @@ class TokenFacts:
     Scheduling code must use the `expires_in` a token response returns, never these texts.
     """
 
-    authorize_url: str
-    token_url: str
     access_token_life: str
     refresh_token: str
     post_scopes: tuple[str, ...]
-    pkce: str
+
+
+@dataclass(frozen=True)
+class OAuth2:
+    """How the platform runs the OAuth 2.0 authorization code flow (shared/spec/platforms.md).
+
+    Real origins only: OAUTH_ORIGIN_OVERRIDES (oauth.origins) points them elsewhere for
+    tests and demos.
+    """
+
+    authorize_url: str
+    token_url: str
+    scopes: tuple[str, ...]  # asked for when connecting
+    scope_separator: str = " "
+    pkce: bool = False  # PKCE S256 on every flow
+    # How the app proves itself at the token endpoint: "client_secret_post" (form fields) or
+    # "client_secret_basic" (HTTP Basic).
+    client_auth: str = "client_secret_post"
+    client_id_param: str = "client_id"  # TikTok calls it client_key
+    authorize_params: tuple[tuple[str, str], ...] = ()  # extra, e.g. Google's access_type=offline
+    token_request_method: str = "POST"  # Facebook's token endpoint takes GET
+    revocation_url: str | None = None
+    # Sent as User-Agent on every call; Reddit refuses generic ones.
+    user_agent: str = "credentials-console/1.0"
 
 
 @dataclass(frozen=True)
@@ -38,6 +59,7 @@ class Platform:
     token_fields: tuple[str, ...] = ()  # tokens beyond the common access/refresh pair
     # The dates after which the credential stops working; its token status is the earliest.
     expiry_fields: tuple[str, ...] = ("token_expiry",)
+    oauth: OAuth2 | None = None  # how its accounts are connected
 
     @property
     def collection(self):

@@ -2,7 +2,10 @@ from django.db import models
 
 from ..fields import SecretField
 from ..models import Credential, PostStats
-from .base import Platform, TokenFacts
+from .base import OAuth2, Platform, TokenFacts
+
+# The Graph API version the console speaks; Instagram (through Facebook Login) uses it too.
+GRAPH_API_VERSION = "v24.0"
 
 
 class FacebookCredential(Credential, PostStats):
@@ -40,14 +43,18 @@ PLATFORM = Platform(
     app_fields=("app_id", "app_secret"),
     token_fields=("page_access_token",),
     token_facts=TokenFacts(
-        authorize_url="https://www.facebook.com/v{N}/dialog/oauth",
-        token_url="https://graph.facebook.com/v{N}/oauth/access_token",
         access_token_life=(
             "user token: short, exchanged for about 60 days; a Page token from a long-lived "
             "user token does not expire until revoked"
         ),
         refresh_token="none",
         post_scopes=("pages_manage_posts", "pages_read_engagement", "pages_show_list"),
-        pkce="no",
+    ),
+    oauth=OAuth2(
+        authorize_url=f"https://www.facebook.com/{GRAPH_API_VERSION}/dialog/oauth",
+        token_url=f"https://graph.facebook.com/{GRAPH_API_VERSION}/oauth/access_token",
+        scopes=("pages_manage_posts", "pages_read_engagement", "pages_show_list"),
+        scope_separator=",",
+        token_request_method="GET",
     ),
 )

@@ -2,7 +2,8 @@ from django.db import models
 
 from ..fields import SecretField
 from ..models import Credential, PostStats
-from .base import Platform, TokenFacts
+from .base import OAuth2, Platform, TokenFacts
+from .facebook import GRAPH_API_VERSION
 
 
 class InstagramCredential(Credential, PostStats):
@@ -50,8 +51,6 @@ PLATFORM = Platform(
     account_fields=("account_type",),
     app_fields=("app_id", "app_secret"),
     token_facts=TokenFacts(
-        authorize_url="https://www.facebook.com/v{N}/dialog/oauth",
-        token_url="https://graph.facebook.com/v{N}/oauth/access_token",
         access_token_life="long-lived, about 60 days",
         refresh_token="none: re-exchange the long-lived token or reconnect",
         post_scopes=(
@@ -60,6 +59,13 @@ PLATFORM = Platform(
             "pages_show_list",
             "pages_read_engagement",
         ),
-        pkce="no",
+    ),
+    # Through Facebook Login: the Instagram business account behind a Facebook page.
+    oauth=OAuth2(
+        authorize_url=f"https://www.facebook.com/{GRAPH_API_VERSION}/dialog/oauth",
+        token_url=f"https://graph.facebook.com/{GRAPH_API_VERSION}/oauth/access_token",
+        scopes=("instagram_basic", "instagram_content_publish", "pages_show_list", "pages_read_engagement"),
+        scope_separator=",",
+        token_request_method="GET",
     ),
 )

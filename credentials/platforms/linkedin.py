@@ -2,7 +2,7 @@ from django.db import models
 
 from ..fields import SecretField
 from ..models import Credential, PostStats
-from .base import Platform, TokenFacts
+from .base import OAuth2, Platform, TokenFacts
 
 
 class LinkedInCredential(Credential, PostStats):
@@ -37,11 +37,13 @@ PLATFORM = Platform(
     account_fields=("post_as",),
     app_fields=("client_id", "client_secret"),
     token_facts=TokenFacts(
-        authorize_url="https://www.linkedin.com/oauth/v2/authorization",
-        token_url="https://www.linkedin.com/oauth/v2/accessToken",
         access_token_life="60 days",
         refresh_token="365 days, approved partners only; refreshing does not extend it",
         post_scopes=("w_member_social", "w_organization_social"),
-        pkce="no",
+    ),
+    oauth=OAuth2(
+        authorize_url="https://www.linkedin.com/oauth/v2/authorization",
+        token_url="https://www.linkedin.com/oauth/v2/accessToken",
+        scopes=("openid", "profile", "w_member_social", "w_organization_social", "rw_organization_admin"),
     ),
 )

@@ -5,7 +5,7 @@ from django.db import models
 
 from ..fields import SecretField
 from ..models import Credential, PostStats
-from .base import Platform, TokenFacts
+from .base import OAuth2, Platform, TokenFacts
 
 SUBREDDIT_NAME = re.compile(r"^[A-Za-z0-9_]{3,21}$")
 
@@ -49,11 +49,19 @@ PLATFORM = Platform(
     account_fields=("default_subreddit",),
     app_fields=("client_id", "client_secret"),
     token_facts=TokenFacts(
-        authorize_url="https://www.reddit.com/api/v1/authorize (duration=permanent)",
-        token_url="https://www.reddit.com/api/v1/access_token (HTTP Basic with the client id and secret)",
         access_token_life="1 hour",
         refresh_token="permanent until revoked, only with duration=permanent",
         post_scopes=("identity", "submit"),
-        pkce="no",
+    ),
+    oauth=OAuth2(
+        authorize_url="https://www.reddit.com/api/v1/authorize",
+        token_url="https://www.reddit.com/api/v1/access_token",
+        scopes=("identity", "submit"),
+        client_auth="client_secret_basic",
+        # Without it Reddit issues no refresh token.
+        authorize_params=(("duration", "permanent"),),
+        revocation_url="https://www.reddit.com/api/v1/revoke_token",
+        # Reddit throttles or refuses generic user agents.
+        user_agent="server:credentials-console:1.0 (by the publishing company's console)",
     ),
 )

@@ -3,7 +3,7 @@ from django.db import models
 
 from ..fields import SecretField
 from ..models import Credential, UploadStats
-from .base import Platform, TokenFacts
+from .base import OAuth2, Platform, TokenFacts
 
 
 class TikTokCredential(Credential, UploadStats):
@@ -36,11 +36,17 @@ PLATFORM = Platform(
     token_fields=("refresh_token_expiry",),
     expiry_fields=("token_expiry", "refresh_token_expiry"),
     token_facts=TokenFacts(
-        authorize_url="https://www.tiktok.com/v2/auth/authorize/",
-        token_url="https://open.tiktokapis.com/v2/oauth/token/",
         access_token_life="2 hours (24 hours in older documentation)",
         refresh_token="180 days and rotated (365 days in older documentation): always store the newest",
         post_scopes=("video.publish", "video.upload", "user.info.basic"),
-        pkce="required for mobile and desktop apps",
+    ),
+    oauth=OAuth2(
+        authorize_url="https://www.tiktok.com/v2/auth/authorize/",
+        token_url="https://open.tiktokapis.com/v2/oauth/token/",
+        scopes=("user.info.basic", "user.info.profile", "video.publish", "video.upload"),
+        scope_separator=",",
+        pkce=True,
+        client_id_param="client_key",
+        revocation_url="https://open.tiktokapis.com/v2/oauth/revoke/",
     ),
 )

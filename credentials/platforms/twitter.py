@@ -3,7 +3,7 @@ from django.db import models
 
 from ..fields import SecretField
 from ..models import Credential, PostStats
-from .base import Platform, TokenFacts
+from .base import OAuth2, Platform, TokenFacts
 
 
 class TwitterCredential(Credential, PostStats):
@@ -55,11 +55,17 @@ PLATFORM = Platform(
     app_fields=("client_id", "client_secret", "api_key", "api_secret"),
     token_fields=("access_token_secret",),
     token_facts=TokenFacts(
-        authorize_url="https://x.com/i/oauth2/authorize (OAuth 1.0a: api.x.com/oauth/request_token)",
-        token_url="https://api.x.com/2/oauth2/token (OAuth 1.0a: api.x.com/oauth/access_token)",
         access_token_life="OAuth 2.0: 2 hours; OAuth 1.0a: does not expire",
         refresh_token="OAuth 2.0 only with offline.access; single-use and rotated",
         post_scopes=("tweet.read", "tweet.write", "users.read", "offline.access", "media.write"),
-        pkce="mandatory for OAuth 2.0",
+    ),
+    # OAuth 2.0 apps; legacy OAuth 1.0a apps keep their token and secret, which never expire.
+    oauth=OAuth2(
+        authorize_url="https://x.com/i/oauth2/authorize",
+        token_url="https://api.x.com/2/oauth2/token",
+        scopes=("tweet.read", "tweet.write", "users.read", "offline.access", "media.write"),
+        pkce=True,
+        client_auth="client_secret_basic",
+        revocation_url="https://api.x.com/2/oauth2/revoke",
     ),
 )

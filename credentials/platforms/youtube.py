@@ -2,7 +2,7 @@ from django.db import models
 
 from ..fields import SecretField
 from ..models import Credential, UploadStats
-from .base import Platform, TokenFacts
+from .base import OAuth2, Platform, TokenFacts
 
 
 class YouTubeCredential(Credential, UploadStats):
@@ -25,8 +25,6 @@ PLATFORM = Platform(
     identity_fields=("channel_name", "channel_id"),
     app_fields=("client_id", "client_secret"),
     token_facts=TokenFacts(
-        authorize_url="https://accounts.google.com/o/oauth2/v2/auth",
-        token_url="https://oauth2.googleapis.com/token",
         access_token_life="1 hour",
         refresh_token=(
             "long-lived and not rotated (needs access_type=offline&prompt=consent); revoked by "
@@ -34,6 +32,14 @@ PLATFORM = Platform(
             "Testing"
         ),
         post_scopes=("https://www.googleapis.com/auth/youtube.upload",),
-        pkce="optional",
+    ),
+    oauth=OAuth2(
+        authorize_url="https://accounts.google.com/o/oauth2/v2/auth",
+        token_url="https://oauth2.googleapis.com/token",
+        scopes=("https://www.googleapis.com/auth/youtube.upload", "https://www.googleapis.com/auth/youtube.readonly"),
+        pkce=True,
+        # Without both, Google sends no refresh token (or none on a reconnect).
+        authorize_params=(("access_type", "offline"), ("prompt", "consent")),
+        revocation_url="https://oauth2.googleapis.com/revoke",
     ),
 )
