@@ -34,6 +34,9 @@ class OAuth2:
     # "client_secret_basic" (HTTP Basic).
     client_auth: str = "client_secret_post"
     client_id_param: str = "client_id"  # TikTok calls it client_key
+    # The credential's fields naming its own app, used instead of the platform's default app.
+    app_id_field: str = "client_id"
+    app_secret_field: str = "client_secret"
     authorize_params: tuple[tuple[str, str], ...] = ()  # extra, e.g. Google's access_type=offline
     token_request_method: str = "POST"  # Facebook's token endpoint takes GET
     revocation_url: str | None = None

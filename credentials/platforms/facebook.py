@@ -51,6 +51,8 @@ PLATFORM = Platform(
         post_scopes=("pages_manage_posts", "pages_read_engagement", "pages_show_list"),
     ),
     oauth=OAuth2(
+        app_id_field="app_id",
+        app_secret_field="app_secret",
         authorize_url=f"https://www.facebook.com/{GRAPH_API_VERSION}/dialog/oauth",
         token_url=f"https://graph.facebook.com/{GRAPH_API_VERSION}/oauth/access_token",
         scopes=("pages_manage_posts", "pages_read_engagement", "pages_show_list"),

@@ -62,6 +62,8 @@ PLATFORM = Platform(
     ),
     # Through Facebook Login: the Instagram business account behind a Facebook page.
     oauth=OAuth2(
+        app_id_field="app_id",
+        app_secret_field="app_secret",
         authorize_url=f"https://www.facebook.com/{GRAPH_API_VERSION}/dialog/oauth",
         token_url=f"https://graph.facebook.com/{GRAPH_API_VERSION}/oauth/access_token",
         scopes=("instagram_basic", "instagram_content_publish", "pages_show_list", "pages_read_engagement"),

@@ -41,6 +41,8 @@ PLATFORM = Platform(
         post_scopes=("video.publish", "video.upload", "user.info.basic"),
     ),
     oauth=OAuth2(
+        app_id_field="client_key",
+        app_secret_field="client_secret",
         authorize_url="https://www.tiktok.com/v2/auth/authorize/",
         token_url="https://open.tiktokapis.com/v2/oauth/token/",
         scopes=("user.info.basic", "user.info.profile", "video.publish", "video.upload"),
