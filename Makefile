@@ -7,8 +7,10 @@ PIP := $(VENV)/bin/pip
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+# package-lock.json: node_modules/oidc-provider, the OAuth server the tests run (tests/oauth_server/).
+$(VENV)/.installed: requirements.txt requirements-dev.txt package-lock.json
 	bin/install-chromium
+	npm ci --no-audit --no-fund
 	test -x $(PYTHON) || python3 -m venv $(VENV)
 	$(PIP) install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@

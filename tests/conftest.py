@@ -137,3 +137,21 @@ def staff_user(db):
 @pytest.fixture
 def staff_client(client, staff_user):
     return sign_in_verified(client, staff_user)
+
+
+# --- A real OAuth 2.0 authorization server (npm oidc-provider): see tests/oauth_server/ ---
+
+
+@pytest.fixture(scope="session")
+def oauth_server():
+    """oidc-provider on loopback, started once per session; needs `make install` (node_modules).
+
+    `.issuer`, `.authorization_endpoint`, `.token_endpoint`, `.revocation_endpoint`,
+    `.introspection_endpoint`; `.clients`: name -> (client_id, client_secret, auth method) for
+    "basic" (client_secret_basic) and "post" (client_secret_post); `.redirect_uri`; and
+    `.authorize(url)`: the query dict of the redirect that ends an authorize URL.
+    """
+    from tests.oauth_server import start_oauth_server
+
+    with start_oauth_server() as server:
+        yield server
