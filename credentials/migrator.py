@@ -20,6 +20,7 @@ from pathlib import Path
 from pymongo.collection import Collection
 
 from .lease import LeaseLock, LeaseLost
+from .mongo import one_line
 
 CHANGELOG_COLLECTION = "cred_migrations_changelog"
 LOCK_COLLECTION = "cred_migrations_lock"
@@ -33,8 +34,7 @@ class MigrationError(Exception):
 
 def describe(exc):
     """`exc` in one line: a script's exception may carry newlines; errors and --list may not."""
-    text = str(exc) if isinstance(exc, MigrationError) else f"{type(exc).__name__}: {exc}"
-    return " ".join(text.split())
+    return one_line(exc if isinstance(exc, MigrationError) else f"{type(exc).__name__}: {exc}")
 
 
 @dataclass(frozen=True)

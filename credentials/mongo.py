@@ -5,7 +5,8 @@ Commands working below the ORM get their pymongo Database from `connected_databa
 database: a MONGODB_URI pymongo cannot parse is a configuration error
 (ImproperlyConfigured); a server that cannot be reached, resolved or authenticated to is
 `DatabaseUnavailable`; anything else the server refuses is a DatabaseError.
-`mask_passwords` hides the password of any MongoDB URI in a text and keeps the rest;
+`mask_passwords` hides the password of any MongoDB URI in a text and keeps the rest
+(`one_line` also folds the text onto one line);
 `uri_password` finds it, for hiding it where it appears outside a URI.
 """
 
@@ -36,6 +37,11 @@ class DatabaseUnavailable(Exception):
 def mask_passwords(text, mask=PASSWORD_MASK):
     """`text` with the password of every MongoDB URI in it replaced by `mask`."""
     return URI_PASSWORD.sub(lambda match: match["scheme_and_user"] + mask + "@", text)
+
+
+def one_line(text):
+    """`text` on one line, any MongoDB password in it masked: how every failure is told."""
+    return " ".join(mask_passwords(str(text)).split())
 
 
 def uri_password(uri):
@@ -96,7 +102,7 @@ def database_failure(exc, alias="default"):
     error = _pymongo_error(exc)
     if error is None:
         return None
-    reason = " ".join(mask_passwords(PYMONGO_NOISE.sub("", str(error))).split()) or type(error).__name__
+    reason = one_line(PYMONGO_NOISE.sub("", str(error))) or type(error).__name__
     if isinstance(error, InvalidURI) or _raised_parsing_uri(error):
         return ImproperlyConfigured(f"MONGODB_URI is invalid: {reason}")
     address = server_address(alias)

@@ -11,12 +11,7 @@ from contextlib import contextmanager
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import CommandError
 
-from credentials.mongo import database_failure, mask_passwords
-
-
-def one_line(message):
-    """`message` on one line, any MongoDB password in it masked."""
-    return " ".join(mask_passwords(str(message)).split())
+from credentials.mongo import database_failure, one_line
 
 
 def failure_line(exc):
