@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "tenancy",
     "credentials",
     "oauth",
+    "connect",
+    "devtools",  # development-only commands; nothing else imports it
     # After the apps whose admin pages it replaces (users, groups, devices, lockouts).
     "accounts",
 ]
@@ -214,6 +216,12 @@ if not isinstance(OAUTH_ORIGIN_OVERRIDES, dict) or not all(
     isinstance(k, str) and isinstance(v, str) for k, v in OAUTH_ORIGIN_OVERRIDES.items()
 ):
     raise ImproperlyConfigured("OAUTH_ORIGIN_OVERRIDES must be a JSON object of origin to base URL strings")
+
+# The console's public address, as customers' browsers reach it: connect links and the
+# platforms' OAuth callbacks (<CONSOLE_PUBLIC_URL>/connect/callback/<platform>/) are built on it.
+CONSOLE_PUBLIC_URL = _required_in_production("CONSOLE_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+# How long a connect link stays usable unless its creator says otherwise.
+CONNECT_LINK_HOURS = _number("CONNECT_LINK_HOURS", "float", 72.0)
 
 # Production hardening; `manage.py check --deploy` stays clean when DEBUG is false.
 SESSION_COOKIE_SECURE = not DEBUG

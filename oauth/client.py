@@ -73,15 +73,18 @@ class PlatformClient:
         query = urlencode([*parse_qsl(parts.query), *self._client_fields(auth)])
         return urlunsplit(parts._replace(query=query)), headers, body
 
-    def authorization_url(self, state):
-        """(URL to send the customer's browser to, PKCE code verifier or None)."""
+    def authorization_url(self, state, scopes=None):
+        """(URL to send the customer's browser to, PKCE code verifier or None).
+
+        `scopes` defaults to the declaration's (a link asks for those it was made with).
+        """
         declaration = self.declaration
         verifier = generate_token(64) if declaration.pkce else None
         url, _ = self._session().create_authorization_url(
             rewrite(declaration.authorize_url),
             state=state,
             code_verifier=verifier,
-            scope=declaration.scope_separator.join(declaration.scopes),
+            scope=declaration.scope_separator.join(scopes or declaration.scopes),
             **dict(declaration.authorize_params),
         )
         if declaration.client_id_param != "client_id":
@@ -104,6 +107,35 @@ class PlatformClient:
             lambda session, url: session.refresh_token(url, refresh_token=refresh_token),
             self.declaration.token_url,
         )
+
+    def grant(self, grant_type, **params):
+        """Another grant at the token endpoint, the app authenticating as for a code (Facebook's
+        `fb_exchange_token`): the token answer."""
+        return self._call(
+            lambda session, url: session.fetch_token(
+                url, grant_type=grant_type, method=self.declaration.token_request_method, **params
+            ),
+            self.declaration.token_url,
+        )
+
+    def get_json(self, url, *, token, params=None, headers=None, refused_ok=False):
+        """A platform API call made with an access token (the identity lookups): its JSON answer.
+
+        With `refused_ok`, a 403 (the grant lacks that scope) answers None instead of failing.
+        """
+        headers = {"User-Agent": self.declaration.user_agent, "Authorization": f"Bearer {token}", **(headers or {})}
+        url = rewrite(url)
+        try:
+            response = requests.get(url, params=params, headers=headers, timeout=settings.OAUTH_TIMEOUT_SECONDS)
+        except requests.RequestException as exc:
+            raise from_network(exc, url) from None
+        if refused_ok and response.status_code == 403:
+            return None
+        ensure_success(response)
+        try:
+            return response.json()
+        except ValueError:
+            raise OAuthFailure(f"{urlsplit(url).netloc} answered something other than JSON") from None
 
     def revoke(self, token, *, token_type_hint=None):
         if not self.declaration.revocation_url:

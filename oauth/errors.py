@@ -66,6 +66,11 @@ def from_network(exc, url):
     return OAuthFailure(f"{kind} to {host}", transient=True)
 
 
+def _is_error(error):
+    # TikTok's API answers every success with "error": {"code": "ok", ...}.
+    return bool(error) and not (isinstance(error, dict) and error.get("code") == "ok")
+
+
 def ensure_success(response):
     """Raise the OAuthFailure for an error answer; a 200 carrying `error` counts too."""
     if response.status_code >= 400:
@@ -74,6 +79,6 @@ def ensure_success(response):
         body = response.json()
     except (ValueError, json.JSONDecodeError):
         return response
-    if isinstance(body, dict) and body.get("error"):
+    if isinstance(body, dict) and _is_error(body.get("error")):
         raise from_response(response)
     return response

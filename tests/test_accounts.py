@@ -199,7 +199,14 @@ def test_development_may_turn_the_second_factor_off(client, alice):
 
 def test_production_refuses_to_start_without_the_second_factor(manage, mongo_db):
     result = manage(
-        "check", database=mongo_db.name, env={"DEBUG": "false", "CONSOLE_REQUIRE_MFA": "false", "SECRET_KEY": "x" * 60}
+        "check",
+        database=mongo_db.name,
+        env={
+            "DEBUG": "false",
+            "CONSOLE_REQUIRE_MFA": "false",
+            "SECRET_KEY": "x" * 60,
+            "CONSOLE_PUBLIC_URL": "https://console.example.com",
+        },
     )
     assert result.returncode != 0
     assert "CONSOLE_REQUIRE_MFA may be false only when DEBUG is true" in result.stderr

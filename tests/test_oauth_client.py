@@ -244,6 +244,7 @@ def test_no_answer_in_time_is_a_transient_timeout(settings):
 def test_origin_overrides_in_production_are_a_deploy_warning(manage, mongo_db):
     env = {
         "DEBUG": "false", "SECRET_KEY": "k" * 50, "ALLOWED_HOSTS": "console.example.com", "TRUSTED_PROXY_COUNT": "1",
+        "CONSOLE_PUBLIC_URL": "https://console.example.com",
         "OAUTH_ORIGIN_OVERRIDES": json.dumps({"https://open.tiktokapis.com": "http://127.0.0.1:9100/tiktok"}),
     }  # fmt: skip
     result = manage("check", "--deploy", database=mongo_db.name, env=env)

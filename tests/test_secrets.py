@@ -338,6 +338,7 @@ def test_startup_without_keys_fails_with_how_to_fix(manage):
                 "SECRET_KEY": "x" * 50,
                 "ALLOWED_HOSTS": "a",
                 "TRUSTED_PROXY_COUNT": "0",
+                "CONSOLE_PUBLIC_URL": "https://console.example.com",
                 "MONGODB_URI": "mongodb://127.0.0.1:9/",
                 "CREDENTIALS_ENCRYPTION_KEYS": keys,
             },

@@ -6,6 +6,7 @@ PRODUCTION = {
     "DEBUG": "false",
     "ALLOWED_HOSTS": "console.example.com",
     "TRUSTED_PROXY_COUNT": "1",
+    "CONSOLE_PUBLIC_URL": "https://console.example.com",
 }
 
 

@@ -1,8 +1,26 @@
 """What the console knows of a platform, besides its model's fields and rules."""
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from ..fields import SecretField
+
+
+@dataclass(frozen=True)
+class ConnectedAccount:
+    """A platform account the customer connected, or one they may choose, as its credential holds it.
+
+    A platform's `find_accounts` returns one per account the grant reaches (a Facebook user's
+    pages, a LinkedIn member and the organizations they administer); more than one means the
+    customer chooses before anything is saved.
+    """
+
+    label: str  # what the customer reads on the choice and done pages
+    # The fields naming the account (a channel id, a page id): a reconnect must find the same
+    # values, and another credential of the tenant holding them is the same account.
+    identity: dict
+    fields: dict = field(default_factory=dict)  # other plain fields to write (names, account type)
+    secrets: dict = field(default_factory=dict)  # secret fields beyond access/refresh (a page token)
 
 
 @dataclass(frozen=True)
@@ -42,6 +60,33 @@ class OAuth2:
     revocation_url: str | None = None
     # Sent as User-Agent on every call; Reddit refuses generic ones.
     user_agent: str = "credentials-console/1.0"
+    # After connecting: find_accounts(api, token) -> [ConnectedAccount], the identity lookup.
+    # `api` (oauth.platform_api.PlatformAPI) makes the platform's calls; `token` is the token
+    # answer (after `exchange`). Required: a credential never saves without its identity.
+    find_accounts: Callable | None = None
+    # exchange(api, token) -> token: what to keep instead of the code's token (Facebook's
+    # long-lived token for the short-lived one); None keeps the code's.
+    exchange: Callable | None = None
+    # granted_scopes(api, token) -> [scope]: for platforms whose token answer does not say
+    # what was granted (Facebook); otherwise the answer's `scope` is read.
+    granted_scopes: Callable | None = None
+
+
+@dataclass(frozen=True)
+class OAuth1:
+    """How a platform runs OAuth 1.0a (X's legacy apps): request token, authorize, access token."""
+
+    request_token_url: str
+    authorize_url: str
+    access_token_url: str
+    # The credential field and value that mark a credential as using it instead of OAuth 2.0.
+    used_when: tuple[str, str]
+    app_id_field: str
+    app_secret_field: str
+    token_secret_field: str  # where the access token's secret is kept
+    # find_accounts(answer) -> [ConnectedAccount], from the access-token answer itself.
+    find_accounts: Callable
+    revocation_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -63,6 +108,10 @@ class Platform:
     # The dates after which the credential stops working; its token status is the earliest.
     expiry_fields: tuple[str, ...] = ("token_expiry",)
     oauth: OAuth2 | None = None  # how its accounts are connected
+    oauth1: OAuth1 | None = None  # a legacy protocol some of its credentials still use
+    # posting_scopes(credential) -> scopes the credential needs to post; by default the
+    # token facts' post_scopes (LinkedIn's depend on whom it posts as).
+    posting_scopes: Callable | None = None
 
     @property
     def collection(self):
@@ -75,6 +124,19 @@ class Platform:
     @property
     def secret_fields(self):
         return tuple(f.name for f in self.model._meta.concrete_fields if isinstance(f, SecretField))
+
+    def uses_oauth1(self, credential):
+        if self.oauth1 is None or credential is None:
+            return False
+        name, value = self.oauth1.used_when
+        return getattr(credential, name) == value
+
+    def missing_scopes(self, credential):
+        """The posting scopes a credential lacks, once its granted scopes are known (else none)."""
+        if not credential.scopes or self.uses_oauth1(credential):
+            return []
+        needed = self.posting_scopes(credential) if self.posting_scopes else self.token_facts.post_scopes
+        return [scope for scope in needed if scope not in credential.scopes]
 
     @property
     def choice_fields(self):

@@ -2,10 +2,11 @@ from django.db import models
 
 from ..fields import SecretField
 from ..models import Credential, PostStats
-from .base import OAuth2, Platform, TokenFacts
+from .base import ConnectedAccount, OAuth2, Platform, TokenFacts
 
 # The Graph API version the console speaks; Instagram (through Facebook Login) uses it too.
 GRAPH_API_VERSION = "v24.0"
+GRAPH_API = f"https://graph.facebook.com/{GRAPH_API_VERSION}"
 
 
 class FacebookCredential(Credential, PostStats):
@@ -34,6 +35,36 @@ class FacebookCredential(Credential, PostStats):
             )
 
 
+def long_lived_user_token(api, token):
+    """The code gives a user token of hours; exchanged, it lasts about 60 days, and the page
+    tokens got with it do not expire."""
+    return api.grant("fb_exchange_token", fb_exchange_token=token["access_token"])
+
+
+def granted_permissions(api, token):
+    """Facebook's token answer does not say what was granted; its permissions edge does."""
+    answer = api.get_json(f"{GRAPH_API}/me/permissions", token=token["access_token"])
+    return [item["permission"] for item in answer.get("data", []) if item.get("status") == "granted"]
+
+
+def managed_pages(api, token):
+    """The pages the user manages: id, name and the page's own access token."""
+    return api.get_json(f"{GRAPH_API}/me/accounts", token=token["access_token"]).get("data", [])
+
+
+def find_pages(api, token):
+    user = api.get_json(f"{GRAPH_API}/me", token=token["access_token"], params={"fields": "id,name"})
+    return [
+        ConnectedAccount(
+            label=f"{page['name']} (Facebook page)",
+            identity={"page_id": page["id"]},
+            fields={"user_id": user["id"], "account_type": FacebookCredential.AccountType.PAGE},
+            secrets={"page_access_token": page["access_token"]},
+        )
+        for page in managed_pages(api, token)
+    ]
+
+
 PLATFORM = Platform(
     key="facebook",
     label="Facebook",
@@ -58,5 +89,8 @@ PLATFORM = Platform(
         scopes=("pages_manage_posts", "pages_read_engagement", "pages_show_list"),
         scope_separator=",",
         token_request_method="GET",
+        exchange=long_lived_user_token,
+        find_accounts=find_pages,
+        granted_scopes=granted_permissions,
     ),
 )

@@ -2,8 +2,8 @@ from django.db import models
 
 from ..fields import SecretField
 from ..models import Credential, PostStats
-from .base import OAuth2, Platform, TokenFacts
-from .facebook import GRAPH_API_VERSION
+from .base import ConnectedAccount, OAuth2, Platform, TokenFacts
+from .facebook import GRAPH_API, GRAPH_API_VERSION, granted_permissions, long_lived_user_token, managed_pages
 
 
 class InstagramCredential(Credential, PostStats):
@@ -43,6 +43,31 @@ class InstagramCredential(Credential, PostStats):
         )
 
 
+def find_business_accounts(api, token):
+    """The Instagram business accounts behind the Facebook pages the user manages."""
+    found = []
+    for page in managed_pages(api, token):
+        answer = api.get_json(
+            f"{GRAPH_API}/{page['id']}",
+            token=token["access_token"],
+            params={"fields": "instagram_business_account{id,username}"},
+        )
+        business = answer.get("instagram_business_account")
+        if business:
+            found.append(
+                ConnectedAccount(
+                    label=f"@{business['username']} (Instagram, through the page {page['name']})",
+                    identity={"instagram_user_id": business["id"]},
+                    fields={
+                        "instagram_username": business["username"],
+                        "facebook_page_id": page["id"],
+                        "account_type": InstagramCredential.AccountType.BUSINESS,
+                    },
+                )
+            )
+    return found
+
+
 PLATFORM = Platform(
     key="instagram",
     label="Instagram",
@@ -69,5 +94,8 @@ PLATFORM = Platform(
         scopes=("instagram_basic", "instagram_content_publish", "pages_show_list", "pages_read_engagement"),
         scope_separator=",",
         token_request_method="GET",
+        exchange=long_lived_user_token,
+        find_accounts=find_business_accounts,
+        granted_scopes=granted_permissions,
     ),
 )

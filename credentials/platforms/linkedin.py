@@ -2,7 +2,7 @@ from django.db import models
 
 from ..fields import SecretField
 from ..models import Credential, PostStats
-from .base import OAuth2, Platform, TokenFacts
+from .base import ConnectedAccount, OAuth2, Platform, TokenFacts
 
 
 class LinkedInCredential(Credential, PostStats):
@@ -29,6 +29,50 @@ class LinkedInCredential(Credential, PostStats):
             self.require_fields(("organization_id",), "posting as an organization needs it.")
 
 
+# The versioned /rest API refuses calls without a LinkedIn-Version (YYYYMM) header.
+REST_HEADERS = {"LinkedIn-Version": "202510", "X-Restli-Protocol-Version": "2.0.0"}
+
+
+def find_member_and_organizations(api, token):
+    """The member, and each organization they administer (when the grant lets us ask)."""
+    access_token = token["access_token"]
+    member = api.get_json("https://api.linkedin.com/v2/userinfo", token=access_token)
+    person_id = member["sub"]
+    found = [
+        ConnectedAccount(
+            label=f"{member.get('name') or person_id} (LinkedIn member)",
+            identity={"person_id": person_id},
+            fields={"post_as": LinkedInCredential.PostAs.PERSON, "organization_id": None},
+        )
+    ]
+    roles = api.get_json(
+        "https://api.linkedin.com/rest/organizationAcls",
+        token=access_token,
+        params={"q": "roleAssignee", "role": "ADMINISTRATOR", "state": "APPROVED"},
+        headers=REST_HEADERS,
+        refused_ok=True,  # without rw_organization_admin: the member alone
+    )
+    for role in (roles or {}).get("elements", []):
+        organization_id = role["organization"].rsplit(":", 1)[-1]
+        organization = api.get_json(
+            f"https://api.linkedin.com/rest/organizations/{organization_id}", token=access_token, headers=REST_HEADERS
+        )
+        found.append(
+            ConnectedAccount(
+                label=f"{organization.get('localizedName') or organization_id} (LinkedIn organization)",
+                identity={"organization_id": organization_id},
+                fields={"person_id": person_id, "post_as": LinkedInCredential.PostAs.ORGANIZATION},
+            )
+        )
+    return found
+
+
+def posting_scopes(credential):
+    if credential.post_as == LinkedInCredential.PostAs.ORGANIZATION:
+        return ("w_organization_social",)
+    return ("w_member_social",)
+
+
 PLATFORM = Platform(
     key="linkedin",
     label="LinkedIn",
@@ -45,5 +89,7 @@ PLATFORM = Platform(
         authorize_url="https://www.linkedin.com/oauth/v2/authorization",
         token_url="https://www.linkedin.com/oauth/v2/accessToken",
         scopes=("openid", "profile", "w_member_social", "w_organization_social", "rw_organization_admin"),
+        find_accounts=find_member_and_organizations,
     ),
+    posting_scopes=posting_scopes,
 )

@@ -5,7 +5,7 @@ from django.db import models
 
 from ..fields import SecretField
 from ..models import Credential, PostStats
-from .base import OAuth2, Platform, TokenFacts
+from .base import ConnectedAccount, OAuth2, Platform, TokenFacts
 
 SUBREDDIT_NAME = re.compile(r"^[A-Za-z0-9_]{3,21}$")
 
@@ -41,6 +41,15 @@ class RedditCredential(Credential, PostStats):
             self.default_subreddit = name
 
 
+def find_user(api, token):
+    user = api.get_json("https://oauth.reddit.com/api/v1/me", token=token["access_token"])
+    return [
+        ConnectedAccount(
+            label=f"u/{user['name']} (Reddit)", identity={"user_id": user["id"]}, fields={"username": user["name"]}
+        )
+    ]
+
+
 PLATFORM = Platform(
     key="reddit",
     label="Reddit",
@@ -63,5 +72,6 @@ PLATFORM = Platform(
         revocation_url="https://www.reddit.com/api/v1/revoke_token",
         # Reddit throttles or refuses generic user agents.
         user_agent="server:credentials-console:1.0 (by the publishing company's console)",
+        find_accounts=find_user,
     ),
 )

@@ -3,7 +3,7 @@ from django.db import models
 
 from ..fields import SecretField
 from ..models import Credential, UploadStats
-from .base import OAuth2, Platform, TokenFacts
+from .base import ConnectedAccount, OAuth2, Platform, TokenFacts
 
 
 class TikTokCredential(Credential, UploadStats):
@@ -25,6 +25,24 @@ class TikTokCredential(Credential, UploadStats):
         super().clean()
         if self.refresh_token_expiry and self.token_expiry and self.refresh_token_expiry < self.token_expiry:
             raise ValidationError({"refresh_token_expiry": "refresh_token_expiry cannot be before token_expiry."})
+
+
+def find_user(api, token):
+    answer = api.get_json(
+        "https://open.tiktokapis.com/v2/user/info/",
+        token=token["access_token"],
+        params={"fields": "open_id,display_name,username"},
+    )
+    user = answer["data"]["user"]
+    # username comes only with user.info.profile granted; the display name stands in for it.
+    shown = user.get("username") or user.get("display_name") or user["open_id"]
+    return [
+        ConnectedAccount(
+            label=f"@{shown} (TikTok)",
+            identity={"open_id": user["open_id"]},
+            fields={"username": user.get("username")},
+        )
+    ]
 
 
 PLATFORM = Platform(
@@ -50,5 +68,6 @@ PLATFORM = Platform(
         pkce=True,
         client_id_param="client_key",
         revocation_url="https://open.tiktokapis.com/v2/oauth/revoke/",
+        find_accounts=find_user,
     ),
 )

@@ -3,7 +3,7 @@ from django.db import models
 
 from ..fields import SecretField
 from ..models import Credential, PostStats
-from .base import OAuth2, Platform, TokenFacts
+from .base import ConnectedAccount, OAuth1, OAuth2, Platform, TokenFacts
 
 
 class TwitterCredential(Credential, PostStats):
@@ -31,8 +31,9 @@ class TwitterCredential(Credential, PostStats):
     def clean(self):
         super().clean()
         if self.auth_type == self.AuthType.OAUTH2:
-            needed = ("client_id", "client_secret")
-            why = "OAuth 2.0 credentials need client_id and client_secret."
+            # Neither means the platform's default app (TWITTER_OAUTH_CLIENT_ID); one alone is a mistake.
+            needed = ("client_id", "client_secret") if self.client_id or self.client_secret else ()
+            why = "an OAuth 2.0 credential's own app needs both client_id and client_secret."
         elif self.auth_type == self.AuthType.OAUTH1A:
             needed = ("api_key", "api_secret")
             if self.access_token:
@@ -44,6 +45,27 @@ class TwitterCredential(Credential, PostStats):
         else:
             raise ValidationError({"auth_type": "auth_type is required: oauth2 or oauth1a."})
         self.require_fields(needed, why)
+
+
+def find_user(api, token):
+    user = api.get_json("https://api.x.com/2/users/me", token=token["access_token"])["data"]
+    return [
+        ConnectedAccount(
+            label=f"@{user['username']} (X)",
+            identity={"user_id": user["id"]},
+            fields={"username": user["username"], "auth_type": TwitterCredential.AuthType.OAUTH2},
+        )
+    ]
+
+
+def user_in_access_token_answer(answer):
+    return [
+        ConnectedAccount(
+            label=f"@{answer['screen_name']} (X)",
+            identity={"user_id": answer["user_id"]},
+            fields={"username": answer["screen_name"], "auth_type": TwitterCredential.AuthType.OAUTH1A},
+        )
+    ]
 
 
 PLATFORM = Platform(
@@ -67,5 +89,17 @@ PLATFORM = Platform(
         pkce=True,
         client_auth="client_secret_basic",
         revocation_url="https://api.x.com/2/oauth2/revoke",
+        find_accounts=find_user,
+    ),
+    oauth1=OAuth1(
+        request_token_url="https://api.x.com/oauth/request_token",
+        authorize_url="https://api.x.com/oauth/authorize",
+        access_token_url="https://api.x.com/oauth/access_token",
+        used_when=("auth_type", TwitterCredential.AuthType.OAUTH1A),
+        app_id_field="api_key",
+        app_secret_field="api_secret",
+        token_secret_field="access_token_secret",
+        find_accounts=user_in_access_token_answer,
+        revocation_url="https://api.x.com/1.1/oauth/invalidate_token",
     ),
 )

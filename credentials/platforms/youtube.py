@@ -2,7 +2,7 @@ from django.db import models
 
 from ..fields import SecretField
 from ..models import Credential, UploadStats
-from .base import OAuth2, Platform, TokenFacts
+from .base import ConnectedAccount, OAuth2, Platform, TokenFacts
 
 
 class YouTubeCredential(Credential, UploadStats):
@@ -16,6 +16,22 @@ class YouTubeCredential(Credential, UploadStats):
     class Meta(Credential.Meta):
         db_table = "youtube_credentials"
         verbose_name = "YouTube credential"
+
+
+def find_channels(api, token):
+    answer = api.get_json(
+        "https://www.googleapis.com/youtube/v3/channels",
+        token=token["access_token"],
+        params={"part": "snippet", "mine": "true"},
+    )
+    return [
+        ConnectedAccount(
+            label=f"{channel['snippet']['title']} (YouTube channel)",
+            identity={"channel_id": channel["id"]},
+            fields={"channel_name": channel["snippet"]["title"]},
+        )
+        for channel in answer.get("items", [])
+    ]
 
 
 PLATFORM = Platform(
@@ -41,5 +57,6 @@ PLATFORM = Platform(
         # Without both, Google sends no refresh token (or none on a reconnect).
         authorize_params=(("access_type", "offline"), ("prompt", "consent")),
         revocation_url="https://oauth2.googleapis.com/revoke",
+        find_accounts=find_channels,
     ),
 )

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ConnectConfig(AppConfig):
+    name = "connect"
+    verbose_name = "Connect links"
+    default_auto_field = "django_mongodb_backend.fields.ObjectIdAutoField"

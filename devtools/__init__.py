@@ -1,0 +1,1 @@
+"""Development-only tools: the platform emulator. Production code never imports this package."""
