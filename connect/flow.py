@@ -277,7 +277,7 @@ def pending_choice(flow_id, browser_secret):
     return flow, grant
 
 
-def choose(flow_id, browser_secret, index):
+def choose_account(flow_id, browser_secret, index):
     flow, grant = pending_choice(flow_id, browser_secret)
     accounts = [ConnectedAccount(**account) for account in grant["accounts"]]
     if not 0 <= index < len(accounts):
@@ -290,5 +290,6 @@ def choose(flow_id, browser_secret, index):
 
 
 def choice_labels(flow_id, browser_secret):
-    _flow, grant = pending_choice(flow_id, browser_secret)
-    return [account["label"] for account in grant["accounts"]]
+    """(the platform, the labels of the accounts to choose from)."""
+    flow, grant = pending_choice(flow_id, browser_secret)
+    return REGISTRY[flow.link.platform], [account["label"] for account in grant["accounts"]]

@@ -220,6 +220,8 @@ if not isinstance(OAUTH_ORIGIN_OVERRIDES, dict) or not all(
 # The console's public address, as customers' browsers reach it: connect links and the
 # platforms' OAuth callbacks (<CONSOLE_PUBLIC_URL>/connect/callback/<platform>/) are built on it.
 CONSOLE_PUBLIC_URL = _required_in_production("CONSOLE_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+# The company the customer reads on the connect pages ("<company> asks to connect ...").
+CONNECT_COMPANY_NAME = env.str("CONNECT_COMPANY_NAME", default="Your publishing service")
 # How long a connect link stays usable unless its creator says otherwise.
 CONNECT_LINK_HOURS = _number("CONNECT_LINK_HOURS", "float", 72.0)
 
