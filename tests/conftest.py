@@ -155,3 +155,27 @@ def oauth_server():
 
     with start_oauth_server() as server:
         yield server
+
+
+# --- The platform emulator (devtools/oauth_emulator), and the console pointed at it ---
+
+
+@pytest.fixture(scope="session")
+def emulator():
+    """Every platform's OAuth and identity endpoints on loopback, started once per session."""
+    from devtools.oauth_emulator import start_emulator
+
+    running = start_emulator()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def emulated_platforms(emulator, settings, monkeypatch):
+    """The console calls the emulator for every platform, through its default apps, and is
+    served (for callbacks) at http://testserver, the Django test client's address."""
+    settings.OAUTH_ORIGIN_OVERRIDES = emulator.origin_overrides()
+    settings.CONSOLE_PUBLIC_URL = "http://testserver"
+    for name, value in emulator.app_environment().items():
+        monkeypatch.setenv(name, value)
+    return emulator
