@@ -1,6 +1,4 @@
-"""The platform emulator (devtools/oauth_emulator) over real HTTP: each platform's consent, code,
-token, identity and revocation endpoints with their request checks, the test knobs, and the
-`oauth_emulator` command. No database."""
+"""The platform emulator (devtools/oauth_emulator) over real HTTP, its knobs and its command; no database."""
 
 import base64
 import hashlib

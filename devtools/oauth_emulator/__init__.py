@@ -1,11 +1,4 @@
-"""A development-only emulator of the seven platforms' OAuth endpoints, served over HTTP on loopback.
-
-    emulator = start_emulator()            # a free port; serves in a daemon thread
-    overrides = emulator.origin_overrides()  # OAUTH_ORIGIN_OVERRIDES for the console
-    location = emulator.consent(authorize_url)  # a person allowing, by requests
-
-`python manage.py oauth_emulator` serves it in the foreground. State lives in memory only.
-"""
+"""The platform emulator's public API: start it, point the console at it, consent as a person, turn knobs."""
 
 import json
 import threading
@@ -35,7 +28,14 @@ def origin_overrides_for(base_url):
 
 
 class RunningEmulator:
-    """A serving emulator, its knobs for tests, and a person's hand at its consent pages."""
+    """A serving emulator, its knobs for tests, and a person's hand at its consent pages.
+
+        emulator = start_emulator()                    # a free port, served in a daemon thread
+        settings.OAUTH_ORIGIN_OVERRIDES = emulator.origin_overrides()
+        callback = emulator.consent(authorize_url)     # Allow: the callback URL with code and state
+
+    Everything lives in memory; `python manage.py oauth_emulator` serves one in the foreground.
+    """
 
     def __init__(self, server, thread):
         self._server = server

@@ -1,8 +1,4 @@
-"""What a person does in a browser at a consent page, done over HTTP: read the form, choose, submit.
-
-It speaks http.client rather than requests: urllib3 logs every request line at DEBUG, and an
-authorize URL carries the flow's state, which must not reach the logs of the process under test.
-"""
+"""What a person does in a browser at a consent page, done over HTTP: read the form, choose, submit."""
 
 import http.client
 from html.parser import HTMLParser
@@ -39,6 +35,8 @@ class _ConsentForm(HTMLParser):
 
 def _http(method, url, form=None):
     """(status, Location, text) of one request, redirects not followed."""
+    # http.client, not requests: urllib3 logs every request line at DEBUG, and an authorize URL
+    # carries the flow's state, which must not reach the logs of the process under test.
     parts = urlsplit(url)
     if parts.scheme != "http":
         raise ConsentPageError(f"{url} is not an emulator URL")

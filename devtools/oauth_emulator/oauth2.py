@@ -1,10 +1,4 @@
-"""One platform's OAuth 2.0 authorization server, written once; each platform module says how it differs.
-
-A family serves the apps of one or more registry platforms (Facebook's serves facebook and
-instagram apps). The flow: GET authorize shows the consent page, its POST redirects with a
-code, the token endpoint exchanges the code (and refreshes), identity endpoints answer for
-a Bearer token, and revocation kills tokens.
-"""
+"""A platform's OAuth 2.0 authorization server, written once; each platform module says how it differs."""
 
 import base64
 import hashlib
@@ -25,6 +19,14 @@ def s256(verifier):
 
 
 class OAuth2Family:
+    """The authorization server of one platform family, serving the apps of one or more registry
+    platforms (Facebook's serves facebook and instagram apps).
+
+    GET authorize shows the consent page and its POST redirects with a code; the token endpoint
+    exchanges the code (and refreshes); identity endpoints answer for a Bearer token; revocation
+    kills tokens. Class attributes and the hook methods are what a platform changes.
+    """
+
     key = ""  # e.g. "google"
     title = ""  # shown as "Emulated <title>"
     platforms = ()  # registry keys whose apps it serves; the first owns its accounts
@@ -116,6 +118,9 @@ class OAuth2Family:
     def revoke_client(self, request, params):
         """The client a revocation authenticates as (None: the platform asks for none)."""
         return self.authenticate(request, params)
+
+    def revoke_params(self, request):
+        return request.form
 
     def revoked_answer(self, found):
         return json_answer({})
@@ -315,7 +320,7 @@ class OAuth2Family:
     # --- Revocation and identity -----------------------------------------------------------
 
     def revoke(self, request):
-        params = request.form
+        params = self.revoke_params(request)
         self.knobs.record(self.platforms_named(request, params), request)
         self.before(request)
         client_id = self.revoke_client(request, params)

@@ -1,7 +1,4 @@
-"""HTTP plumbing: one loopback server for every emulated origin, routed by the host in the path's first segment.
-
-`http://<emulator>/graph.facebook.com/v24.0/me` is `https://graph.facebook.com/v24.0/me`.
-"""
+"""HTTP plumbing: one loopback server for every emulated origin, routed by the host in the path's first segment."""
 
 import json
 import traceback
@@ -56,7 +53,10 @@ class Emulator:
 
 
 def origin_overrides(base_url, hosts):
-    """OAUTH_ORIGIN_OVERRIDES for an emulator at base_url: each real origin to base_url/<host>."""
+    """OAUTH_ORIGIN_OVERRIDES for an emulator at base_url: each real origin to base_url/<host>.
+
+    So `https://graph.facebook.com/v24.0/me` is served at `<base_url>/graph.facebook.com/v24.0/me`.
+    """
     return {f"https://{host}": f"{base_url}/{host}" for host in hosts}
 
 

@@ -43,10 +43,8 @@ class Google(OAuth2Family):
             return json_answer({"error": "invalid_token", "error_description": "Token expired or revoked"}, 400)
         return json_answer({})
 
-    def revoke(self, request):
-        if "token" not in request.form and "token" in request.query:
-            request.form["token"] = request.query["token"]  # Google also takes ?token=
-        return super().revoke(request)
+    def revoke_params(self, request):
+        return {**request.query, **request.form}  # Google also takes ?token=
 
     # The Google APIs (not the OAuth endpoints) answer errors in their own shape.
     def api_error(self, refusal):
