@@ -266,10 +266,12 @@ def _finish_oauth1(flow, platform, app, query):
 def pending_choice(flow_id, browser_secret):
     """The flow waiting for this browser's choice, and its accounts."""
     flow = ConnectFlow.objects.filter(pk=flow_id).select_related("link").first() if flow_id else None
-    if flow is None or not flow.sealed_grant or not browser_secret or token_hash(browser_secret) != flow.browser_hash:
+    if flow is None or not browser_secret or token_hash(browser_secret) != flow.browser_hash:
         raise ConnectFailed("Something went wrong", START_AGAIN, reason="choice page without its flow", status=404)
     if flow.chosen_at:
         raise ConnectFailed("This choice was already made", START_AGAIN, reason=f"link {flow.link_id}: choice reused")
+    if not flow.sealed_grant:
+        raise ConnectFailed("Something went wrong", START_AGAIN, reason="choice page of a flow without one", status=404)
     if flow.expires_at <= timezone.now():
         raise ConnectFailed("This attempt took too long", START_AGAIN, reason=f"link {flow.link_id}: choice expired")
     check_usable(flow.link)
