@@ -135,6 +135,8 @@ def start(link, browser_secret):
             status=502,
         ) from None
     flow.save()
+    # Abandoned flows (a choice never made still holds sealed tokens) go once a day old.
+    ConnectFlow.objects.filter(expires_at__lt=now - timedelta(days=1)).delete()
     log.info("connect link %s: flow started for %s", link.pk, platform.key)
     return url
 

@@ -422,3 +422,22 @@ def test_nothing_secret_reaches_the_log_or_the_database_in_clear(customer, make_
         dump = str(list(mongo_db[collection].find()))
         for secret in secrets:
             assert secret not in dump
+
+
+def test_a_public_url_without_https_is_a_deploy_warning(manage, mongo_db):
+    env = {
+        "DEBUG": "false", "SECRET_KEY": "k" * 50, "ALLOWED_HOSTS": "console.example.com", "TRUSTED_PROXY_COUNT": "1",
+        "CONSOLE_PUBLIC_URL": "http://console.example.com",
+    }  # fmt: skip
+    result = manage("check", "--deploy", database=mongo_db.name, env=env)
+    assert "connect.W001" in result.stderr + result.stdout
+
+
+def test_abandoned_flows_and_their_sealed_tokens_are_cleared(customer, make_link):
+    _link, url = make_link("facebook")
+    choice = customer.come_back(customer.consent(customer.go_to_platform(url)))
+    assert choice.status_code == 302 and ConnectFlow.objects.exclude(sealed_grant=None).count() == 1
+    ConnectFlow.objects.update(expires_at=timezone.now() - timedelta(days=2))
+    _link, url = make_link("youtube")
+    customer.go_to_platform(url)
+    assert ConnectFlow.objects.count() == 1 and not ConnectFlow.objects.exclude(sealed_grant=None).exists()
