@@ -441,3 +441,11 @@ def test_abandoned_flows_and_their_sealed_tokens_are_cleared(customer, make_link
     _link, url = make_link("youtube")
     customer.go_to_platform(url)
     assert ConnectFlow.objects.count() == 1 and not ConnectFlow.objects.exclude(sealed_grant=None).exists()
+
+
+def test_x_legacy_credentials_without_their_own_app_use_the_default_legacy_app(customer, make_link):
+    credential = FACTORIES["twitter"](customer_id="acme", auth_type="oauth1a", client_id=None, client_secret=None)
+    link, url = make_link("twitter", credential=credential, allow_other_account=True)
+    assert link.protocol == "oauth1" and link.app_client_id == "emulator-twitter-oauth1"
+    assert customer.connect(url).status_code == 200
+    assert reload(credential).access_token_secret.reveal()

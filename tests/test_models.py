@@ -106,6 +106,7 @@ def test_instagram_needs_a_connected_facebook_page(db):
 def test_twitter_oauth2_needs_client_pair(db):
     assert_invalid(build("twitter", client_secret=None), "client_secret", "OAuth 2.0")
     assert_invalid(build("twitter", client_id=None), "client_id", "OAuth 2.0")
+    build("twitter", client_id=None, client_secret=None).full_clean()  # the default app
 
 
 def test_twitter_oauth1a_needs_api_pair_and_token_secret_with_a_token(db):
@@ -117,6 +118,7 @@ def test_twitter_oauth1a_needs_api_pair_and_token_secret_with_a_token(db):
         "access_token_secret whenever access_token is set",
     )
     build("twitter", **legacy, api_key="k", api_secret="s").full_clean()
+    build("twitter", **legacy).full_clean()  # the default legacy app
     build("twitter", **legacy, api_key="k", api_secret="s", access_token="t", access_token_secret="x").full_clean()
 
 

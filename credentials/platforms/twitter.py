@@ -31,20 +31,21 @@ class TwitterCredential(Credential, PostStats):
     def clean(self):
         super().clean()
         if self.auth_type == self.AuthType.OAUTH2:
-            # Neither means the platform's default app (TWITTER_OAUTH_CLIENT_ID); one alone is a mistake.
-            needed = ("client_id", "client_secret") if self.client_id or self.client_secret else ()
-            why = "an OAuth 2.0 credential's own app needs both client_id and client_secret."
+            app_fields, default_app = ("client_id", "client_secret"), "TWITTER_OAUTH_CLIENT_ID"
         elif self.auth_type == self.AuthType.OAUTH1A:
-            needed = ("api_key", "api_secret")
-            if self.access_token:
-                needed += ("access_token_secret",)
-            why = (
-                "OAuth 1.0a credentials need api_key and api_secret, and "
-                "access_token_secret whenever access_token is set."
-            )
+            app_fields, default_app = ("api_key", "api_secret"), "TWITTER_OAUTH1_CONSUMER_KEY"
         else:
             raise ValidationError({"auth_type": "auth_type is required: oauth2 or oauth1a."})
-        self.require_fields(needed, why)
+        # An own app needs both halves; neither means the platform's default app.
+        needed = app_fields if any(getattr(self, name) for name in app_fields) else ()
+        if self.auth_type == self.AuthType.OAUTH1A and self.access_token:
+            needed += ("access_token_secret",)
+        self.require_fields(
+            needed,
+            f"a credential's own {self.get_auth_type_display()} app needs both {' and '.join(app_fields)} "
+            f"(neither: the default app, {default_app}), and OAuth 1.0a needs access_token_secret "
+            "whenever access_token is set.",
+        )
 
 
 def find_user(api, token):
