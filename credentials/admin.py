@@ -8,6 +8,7 @@ from django.utils.html import format_html
 from django.utils.timesince import timesince, timeuntil
 from django.views.decorators.debug import sensitive_post_parameters
 
+from connect.admin import CredentialConnectMixin
 from tenancy.scope import TenantScope
 
 from .actions import (
@@ -25,18 +26,18 @@ from .token_status import COLOURS, token_status
 AUDIT_FIELDS = ("created_at", "created_by", "updated_at", "updated_by")
 
 
-class CredentialAdmin(admin.ModelAdmin):
+class CredentialAdmin(CredentialConnectMixin, admin.ModelAdmin):
     platform = None  # the registry entry, set for each platform below
     list_per_page = 50
     # A filtered page would otherwise count the whole collection again for "(N total)".
     show_full_result_count = False
     date_hierarchy = "created_at"
     ordering = ("-created_at",)
-    actions = [deactivate_selected, activate_selected, mark_for_reauthentication, export_csv]
-    readonly_fields = ("credential_id", "platform", "token_expires", *AUDIT_FIELDS)
+    actions = [deactivate_selected, activate_selected, mark_for_reauthentication, export_csv, "create_reconnect_links"]
+    readonly_fields = ("credential_id", "platform", "token_expires", "missing_scopes", "connect_links", *AUDIT_FIELDS)
     list_display = (
         "name", "customer_id", "account", "is_active", "is_authenticated",
-        "token_status_badge", "last_used_at", "updated_at",
+        "token_status_badge", "missing_scopes_column", "last_used_at", "updated_at",
     )  # fmt: skip
 
     def get_list_filter(self, request):
@@ -75,6 +76,7 @@ class CredentialAdmin(admin.ModelAdmin):
                             "token_expiry",
                             "token_expires",
                             "scopes",
+                            "missing_scopes",
                             *platform.token_fields,
                         ]
                     ),  # fmt: skip
@@ -87,6 +89,7 @@ class CredentialAdmin(admin.ModelAdmin):
             ("Status", {"fields": ["is_active", "is_authenticated", "last_used_at", "last_token_refresh"]}),
             ("Audit", {"fields": list(AUDIT_FIELDS)}),
             ("Notes and counts", {"fields": ["notes", *counts]}),
+            *([("Connect links", {"fields": ["connect_links"]})] if obj is not None else []),
         ]
 
     @admin.display(description="account")

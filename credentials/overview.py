@@ -1,5 +1,9 @@
 """The overview page: every platform's credentials counted, and what needs attention."""
 
+import itertools
+from functools import reduce
+from operator import and_, or_
+
 from django.db.models import Count, Q
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -26,6 +30,39 @@ def platform_counts(queryset, platform, now):
     )
 
 
+def account_variants(platform):
+    """(filter, example credential) for each combination of values of the platform's account fields
+    with choices, a value outside them (null) included.
+
+    A platform's `posting_scopes` reads whom the credential posts as (LinkedIn's `post_as`),
+    which these fields say; asking it of one example per variant turns it into a query.
+    """
+    model = platform.model
+    options = []
+    for name in platform.account_fields:
+        values = [value for value, _label in model._meta.get_field(name).choices or ()]
+        if values:
+            options.append([(Q(**{name: v}), name, v) for v in values] + [(~Q(**{f"{name}__in": values}), name, None)])
+    for combination in itertools.product(*options):
+        condition = reduce(and_, (q for q, _name, _value in combination), Q())
+        yield condition, model(**{name: value for _q, name, value in combination})
+
+
+def lacking_posting_scopes(queryset, platform):
+    """Platform.missing_scopes as a query: granted scopes known (not empty) and lacking one posting needs."""
+    queryset = queryset.filter(scopes__len__gt=0)
+    if platform.oauth1:
+        name, value = platform.oauth1.used_when
+        queryset = queryset.exclude(**{name: value})  # OAuth 1.0a tokens have no scopes
+    if platform.posting_scopes is None:
+        return queryset.exclude(scopes__contains=list(platform.token_facts.post_scopes))
+    lacking = [
+        condition & ~Q(scopes__contains=list(platform.posting_scopes(example)))
+        for condition, example in account_variants(platform)
+    ]
+    return queryset.filter(reduce(or_, lacking))
+
+
 def needs_attention(queryset, platform, now):
     """Rows (platform, reason, name, tenant, change URL) for one platform, each reason bounded."""
     change_url = f"admin:credentials_{platform.model._meta.model_name}_change"
@@ -35,6 +72,7 @@ def needs_attention(queryset, platform, now):
     reasons = [
         ("token expired or expiring on an active credential", queryset.filter(Q(is_active=True) & bad_token)),
         ("active but not authenticated", queryset.filter(is_active=True).exclude(is_authenticated=True)),
+        ("granted scopes lack what posting needs", lacking_posting_scopes(queryset, platform)),
     ]
     crowded = (
         queryset.filter(is_active=True)
