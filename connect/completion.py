@@ -10,7 +10,9 @@ from django.utils import timezone
 from credentials.actions import changed_fields_message
 from credentials.platforms import REGISTRY
 from credentials.platforms.base import ConnectedAccount
+from oauth.app_credentials import AppNotConfigured, app_credentials
 
+from .failures import ASK_FOR_A_NEW_LINK, ConnectFailed
 from .links import link_credential
 from .models import ConnectLink
 
@@ -27,14 +29,43 @@ class Connected:
     reconnected_other: bool  # another credential of the tenant already held the account: it was reconnected
 
 
-def _refused(title, message, reason):
-    from .flow import ConnectFailed  # the flow module imports this one
+def check_target(link):
+    """The credential a reconnect link is for (None for a new one); refused if it is gone or
+    has moved to another tenant since."""
+    credential = link_credential(link)
+    if link.credential_id and credential is None:
+        raise ConnectFailed(
+            "This link cannot be used any more",
+            ASK_FOR_A_NEW_LINK,
+            reason=f"link {link.pk}: credential {link.credential_id} is gone",
+        )
+    return credential
 
-    return ConnectFailed(title, message, reason=reason, status=409)
+
+def same_account(platform, credential, account):
+    """Whether `account` is the one `credential` names (a blank credential names none).
+
+    The account's ids decide where the credential holds them, so a renamed account is still
+    itself. A credential known only by other identity fields (a username, a member whose
+    organizations it did not post for) must find the same values in the account.
+    """
+    stated = {name: getattr(credential, name) for name in account.identity if getattr(credential, name)}
+    if stated:
+        return all(account.identity[name] == value for name, value in stated.items())
+    offered = {**account.fields, **account.identity}
+    held = {name: getattr(credential, name) for name in platform.identity_fields if getattr(credential, name)}
+    return all(offered.get(name) == value for name, value in held.items())
 
 
-def _names_another_account(credential, account):
-    return any(getattr(credential, name) not in (None, value) for name, value in account.identity.items())
+def _issued_alike(platform, link, credential):
+    """Whether the link's tokens would work for `credential`: same protocol, same app."""
+    oauth1 = link.protocol == ConnectLink.Protocol.OAUTH1
+    if platform.uses_oauth1(credential) != oauth1:
+        return False
+    try:
+        return app_credentials(platform, credential, oauth1=oauth1).client_id == link.app_client_id
+    except AppNotConfigured:
+        return False
 
 
 def _seconds(token, *keys):
@@ -50,14 +81,15 @@ def save_connection(link, token, account, scopes):
     """Fill the credential `link` is for (or the tenant's one holding this account, or a new one)."""
     platform = REGISTRY[link.platform]
     model = platform.model
-    credential = link_credential(link)
-    if credential is not None and not link.allow_other_account and _names_another_account(credential, account):
-        raise _refused(
+    credential = check_target(link)
+    if credential is not None and not link.allow_other_account and not same_account(platform, credential, account):
+        raise ConnectFailed(
             "That is a different account",
             f"This link reconnects {credential.name}, but you approved with {account.label}. Nothing was "
             f"changed. Sign in to {platform.label} with the account the link was made for, and open the link "
             "again; or ask for a link that allows another account.",
-            f"link {link.pk}: the grant names another account than credential {credential.credential_id}",
+            reason=f"link {link.pk}: the grant names another account than credential {credential.credential_id}",
+            status=409,
         )
     holder = (
         model.objects.filter(customer_id=link.customer_id, **account.identity)
@@ -65,6 +97,15 @@ def save_connection(link, token, account, scopes):
         .first()
     )
     if holder is not None:
+        if not _issued_alike(platform, link, holder):
+            # Tokens of another app (or protocol) would break the holder at its next refresh.
+            raise ConnectFailed(
+                "This account is already connected another way",
+                f"{account.label} is already connected for you through another {platform.label} app. Nothing "
+                f"was changed. {ASK_FOR_A_NEW_LINK}",
+                reason=f"link {link.pk}: credential {holder.credential_id} holds the account through another app",
+                status=409,
+            )
         credential = holder  # the same account twice would be two credentials racing on one token
     created = credential is None
     if created:
@@ -76,10 +117,11 @@ def save_connection(link, token, account, scopes):
         spent_at=now, connected_credential_id=credential.credential_id, connected_account=account.label[:300]
     )
     if not spent:
-        raise _refused(
+        raise ConnectFailed(
             "This link was already used",
-            "Ask the person who sent it for a new link.",
-            f"link {link.pk}: spent or withdrawn while connecting",
+            ASK_FOR_A_NEW_LINK,
+            reason=f"link {link.pk}: spent or withdrawn while connecting",
+            status=409,
         )
     try:
         changed = _fill(credential, platform, link, token, account, scopes, now)

@@ -1,7 +1,6 @@
 """The customer's trip: from the link's button to the platform's consent, back, and (maybe) a choice.
 
-Every refusal is a `ConnectFailed`: a title and a plain sentence for the customer, and a reason
-for the log; none carries a token, code, state or secret.
+Every refusal is a `ConnectFailed` (connect.failures).
 """
 
 import json
@@ -21,23 +20,13 @@ from oauth.client import PlatformClient
 from oauth.errors import OAuthFailure
 from oauth.oauth1_client import OAuth1Client
 
-from .completion import save_connection
-from .links import callback_url, link_credential
+from .completion import check_target, save_connection
+from .failures import ASK_FOR_A_NEW_LINK, START_AGAIN, ConnectFailed
+from .links import callback_url
 from .models import ConnectFlow, ConnectLink, LinkStatus, new_token, token_hash
 
 log = logging.getLogger("connect")
 FLOW_MINUTES = 15
-START_AGAIN = "Open the link you were sent again to start over."
-ASK_FOR_A_NEW_LINK = "Ask the person who sent it for a new link."
-
-
-class ConnectFailed(Exception):
-    def __init__(self, title, message, *, reason, status=400):
-        super().__init__(reason)
-        self.title = title
-        self.message = message
-        self.reason = reason  # for the log
-        self.status = status
 
 
 @dataclass
@@ -86,22 +75,11 @@ def _app(link, platform, credential):
     return app
 
 
-def _credential(link):
-    credential = link_credential(link)
-    if link.credential_id and credential is None:
-        raise ConnectFailed(
-            "This link cannot be used any more",
-            ASK_FOR_A_NEW_LINK,
-            reason=f"link {link.pk}: credential {link.credential_id} is gone",
-        )
-    return credential
-
-
 def start(link, browser_secret):
     """Begin a flow for `link` from the browser holding `browser_secret`: the platform URL to go to."""
     check_usable(link)
     platform = REGISTRY[link.platform]
-    credential = _credential(link)
+    credential = check_target(link)
     app = _app(link, platform, credential)
     state = new_token()
     now = timezone.now()
@@ -184,7 +162,7 @@ def _denied(link, platform, query):
             "Nothing was connected",
             f"You did not allow access on {platform.label}, so nothing changed. To connect, open the link "
             "again and choose Allow.",
-            reason=f"link {link.pk}: the platform answered {error[:60]}",
+            reason=f"link {link.pk}: the platform answered {error[:60]!r}",
         )
 
 
@@ -200,7 +178,7 @@ def finish(platform_key, query, browser_secret):
     flow, link = _spend_state(platform_key, query, browser_secret)
     platform = REGISTRY[platform_key]
     _denied(link, platform, query)
-    credential = _credential(link)
+    credential = check_target(link)
     app = _app(link, platform, credential)
     try:
         if link.protocol == ConnectLink.Protocol.OAUTH1:

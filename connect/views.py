@@ -13,24 +13,37 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from credentials.platforms import REGISTRY
 
-from .flow import Choice, ConnectFailed, check_usable, choice_labels, choose_account, finish, start
-from .links import find_link, link_credential
+from .completion import check_target
+from .failures import ConnectFailed
+from .flow import Choice, check_usable, choice_labels, choose_account, finish, start
+from .links import find_link
 from .models import new_token
 
 log = logging.getLogger("connect")
-# Binds a flow to the browser that started it; a callback from any other browser is refused.
-BROWSER_COOKIE = "connect_browser"
 BROWSER_COOKIE_SECONDS = 24 * 3600
 
 
+def browser_cookie_name():
+    """Binds a flow to the browser that started it; a callback from any other browser is refused.
+
+    In production "__Host-": only this host, over HTTPS, can set it, so no sibling subdomain
+    can plant a value shared with a victim's browser.
+    """
+    return "connect_browser" if settings.DEBUG else "__Host-connect_browser"
+
+
 def public_page(view):
-    """No caching, no Referer (the link's URL is its secret), not indexed."""
+    """No caching, no Referer beyond the console (the link's URL is its secret), not indexed.
+
+    "same-origin" rather than "no-referrer": with the latter browsers send `Origin: null` on
+    the link's form, which Django's CSRF check rightly refuses.
+    """
 
     @functools.wraps(view)
     def wrapped(request, *args, **kwargs):
         response = view(request, *args, **kwargs)
         response["Cache-Control"] = "no-store"
-        response["Referrer-Policy"] = "no-referrer"
+        response["Referrer-Policy"] = "same-origin"
         response["X-Robots-Tag"] = "noindex, nofollow"
         return response
 
@@ -73,14 +86,15 @@ def link_page(request, token):
         )
     try:
         check_usable(link)
+        credential = check_target(link)
         if request.method == "POST":
-            browser_secret = request.COOKIES.get(BROWSER_COOKIE) or new_token()
+            browser_secret = request.COOKIES.get(browser_cookie_name()) or new_token()
             response = HttpResponseRedirect(start(link, browser_secret))
             response.set_cookie(
-                BROWSER_COOKIE,
+                browser_cookie_name(),
                 browser_secret,
                 max_age=BROWSER_COOKIE_SECONDS,
-                path="/connect/",
+                path="/",  # "__Host-" cookies must have it
                 secure=not settings.DEBUG,
                 httponly=True,
                 samesite="Lax",  # sent when the platform sends the browser back (a top-level GET)
@@ -89,14 +103,14 @@ def link_page(request, token):
     except ConnectFailed as failure:
         return _failed(request, failure)
     platform = REGISTRY[link.platform]
-    return _page(request, "link.html", link=link, platform=platform, credential=link_credential(link))
+    return _page(request, "link.html", link=link, platform=platform, credential=credential)
 
 
 @public_page
 @require_GET
 def callback(request, platform):
     try:
-        result = finish(platform, request.GET, request.COOKIES.get(BROWSER_COOKIE))
+        result = finish(platform, request.GET, request.COOKIES.get(browser_cookie_name()))
     except ConnectFailed as failure:
         return _failed(request, failure)
     if isinstance(result, Choice):
@@ -107,7 +121,7 @@ def callback(request, platform):
 @public_page
 @require_http_methods(["GET", "POST"])
 def choose(request, flow_id):
-    browser_secret = request.COOKIES.get(BROWSER_COOKIE)
+    browser_secret = request.COOKIES.get(browser_cookie_name())
     try:
         flow_id = ObjectId(flow_id)
     except InvalidId:

@@ -5,6 +5,7 @@ database; production sets DEBUG=false and must then give SECRET_KEY, ALLOWED_HOS
 MONGODB_URI explicitly.
 """
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -216,6 +217,12 @@ if not isinstance(OAUTH_ORIGIN_OVERRIDES, dict) or not all(
     isinstance(k, str) and isinstance(v, str) for k, v in OAUTH_ORIGIN_OVERRIDES.items()
 ):
     raise ImproperlyConfigured("OAUTH_ORIGIN_OVERRIDES must be a JSON object of origin to base URL strings")
+for _origin, _base in OAUTH_ORIGIN_OVERRIDES.items():
+    # A key with a path or a trailing slash would never match, silently.
+    if not re.fullmatch(r"https?://[^/\s?#]+", _origin):
+        raise ImproperlyConfigured(f"OAUTH_ORIGIN_OVERRIDES: {_origin!r} is not an origin like https://api.x.com")
+    if not re.fullmatch(r"https?://[^/\s?#]+(/\S*)?", _base):
+        raise ImproperlyConfigured(f"OAUTH_ORIGIN_OVERRIDES: {_base!r} (for {_origin}) is not an http(s) URL")
 
 # The console's public address, as customers' browsers reach it: connect links and the
 # platforms' OAuth callbacks (<CONSOLE_PUBLIC_URL>/connect/callback/<platform>/) are built on it.
@@ -239,6 +246,15 @@ X_FRAME_OPTIONS = "DENY"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"mask_connect_links": {"()": "connect.log_filters.MaskConnectLinks"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        # They log the path of failed requests; a connect link's path is its secret.
+        "django.request": {"filters": ["mask_connect_links"]},
+        "django.server": {"filters": ["mask_connect_links"]},
+        # At DEBUG urllib3 logs whole URLs, and Facebook's token requests carry the app
+        # secret and the code in theirs.
+        "urllib3": {"level": "WARNING"},
+    },
 }

@@ -397,7 +397,7 @@ def test_a_state_brought_to_another_platforms_callback_is_refused(customer, make
 def test_the_pages_are_not_cached_and_leak_no_referrer(customer, make_link):
     _link, url = make_link("youtube")
     page = customer.open(url)
-    assert page["Cache-Control"] == "no-store" and page["Referrer-Policy"] == "no-referrer"
+    assert page["Cache-Control"] == "no-store" and page["Referrer-Policy"] == "same-origin"
 
 
 def test_nothing_secret_reaches_the_log_or_the_database_in_clear(customer, make_link, caplog, mongo_db):
@@ -449,3 +449,104 @@ def test_x_legacy_credentials_without_their_own_app_use_the_default_legacy_app(c
     assert link.protocol == "oauth1" and link.app_client_id == "emulator-twitter-oauth1"
     assert customer.connect(url).status_code == 200
     assert reload(credential).access_token_secret.reveal()
+
+
+# --- Whose account: reconnects and duplicates are judged on the whole identity --------------
+
+
+def linkedin_choice(customer, url, label_part):
+    choice = customer.come_back(customer.consent(customer.go_to_platform(url), account=customer.account))
+    labels = customer.client.get(choice["Location"]).context["labels"]
+    index = next(n for n, label in enumerate(labels) if label_part in label)
+    return customer.client.post(choice["Location"], {"account": index})
+
+
+def test_a_member_reconnecting_someone_elses_linkedin_credential_is_refused_even_as_an_organization(
+    make_link, emulated_platforms
+):
+    member_one, member_two = emulated_platforms.accounts("linkedin")
+    credential = FACTORIES["linkedin"](customer_id="acme", person_id=member_two["sub"], post_as="person", scopes=[])
+    _link, url = make_link("linkedin", credential=credential)
+    browser = CustomerBrowser(emulated_platforms)
+    browser.account = member_one["sub"]
+    refused = linkedin_choice(browser, url, "(LinkedIn organization)")
+    assert refused.status_code == 409
+    assert reload(credential).person_id == member_two["sub"] and reload(credential).post_as == "person"
+
+
+def test_a_member_connecting_as_a_person_does_not_take_over_the_tenants_organization_credential(
+    make_link, emulated_platforms
+):
+    member = emulated_platforms.accounts("linkedin")[0]
+    organization = FACTORIES["linkedin"](
+        customer_id="acme", person_id=member["sub"], organization_id="90000001", post_as="organization"
+    )
+    _link, url = make_link("linkedin")
+    browser = CustomerBrowser(emulated_platforms)
+    browser.account = member["sub"]
+    assert linkedin_choice(browser, url, "(LinkedIn member)").status_code == 200
+    assert reload(organization).post_as == "organization" and reload(organization).organization_id == "90000001"
+    assert REGISTRY["linkedin"].model.objects.filter(customer_id="acme").count() == 2
+
+
+def test_a_credential_known_only_by_username_refuses_another_account(customer, make_link, emulated_platforms):
+    credential = FACTORIES["twitter"](
+        customer_id="acme", username="someone_else", user_id=None, client_id=None, client_secret=None
+    )
+    _link, url = make_link("twitter", credential=credential)
+    refused = customer.connect(url)
+    assert refused.status_code == 409
+    assert reload(credential).username == "someone_else"
+
+
+def test_a_reconnect_link_whose_credential_left_the_tenant_connects_nothing(customer, make_link):
+    credential = FACTORIES["facebook"](customer_id="acme", page_id=None, user_id=None, account_type=None)
+    _link, url = make_link("facebook", credential=credential)
+    choice = customer.come_back(customer.consent(customer.go_to_platform(url)))
+    type(credential).objects.filter(pk=credential.pk).update(customer_id="globex")
+    refused = customer.client.post(choice["Location"], {"account": 0})
+    assert refused.status_code == 400 and "cannot be used any more" in text(refused)
+    assert not REGISTRY["facebook"].model.objects.filter(customer_id="acme").exists()
+    assert customer.open(url).status_code == 400, "the link's page says so too"
+
+
+def test_an_account_held_through_another_app_is_not_reconnected_with_the_default_apps_tokens(customer, make_link):
+    account = customer.emulator.accounts("twitter")[0]
+    holder = FACTORIES["twitter"](
+        customer_id="acme", user_id=account["id"], client_id="customers-own-app", client_secret="own-secret"
+    )
+    _link, url = make_link("twitter")
+    refused = customer.connect(url)
+    assert refused.status_code == 409 and "through another Twitter/X app" in text(refused)
+    assert reload(holder).client_id == "customers-own-app"
+    assert REGISTRY["twitter"].model.objects.count() == 1
+
+
+# --- Nothing secret in logs, cookies a sibling site cannot plant ----------------------------
+
+
+def test_django_logs_failed_link_pages_without_the_links_secret(customer, make_link, caplog):
+    link, url = make_link("youtube")
+    ConnectLink.objects.filter(pk=link.pk).update(revoked_at=timezone.now())
+    raw_token = urlsplit(url).path.split("/")[2]
+    with caplog.at_level(logging.INFO):
+        assert customer.open(url).status_code == 410
+    assert any("/connect/<link>/" in record.getMessage() for record in caplog.records)
+    assert raw_token not in caplog.text
+
+
+def test_in_production_the_browser_cookie_is_host_only(customer, make_link, settings):
+    settings.DEBUG = False
+    _link, url = make_link("youtube")
+    response = customer.client.post(urlsplit(url).path)
+    cookie = response.cookies["__Host-connect_browser"]
+    assert cookie["secure"] and cookie["httponly"] and cookie["path"] == "/" and cookie["samesite"] == "Lax"
+
+
+def test_origin_overrides_must_name_origins_and_urls(manage, mongo_db):
+    for overrides, words in (
+        ('{"https://api.x.com/": "http://127.0.0.1:9100/api.x.com"}', "is not an origin"),
+        ('{"https://api.x.com": "ftp://elsewhere"}', "is not an http(s) URL"),
+    ):
+        result = manage("check", database=mongo_db.name, env={"OAUTH_ORIGIN_OVERRIDES": overrides})
+        assert result.returncode != 0 and words in result.stderr and "Traceback" not in result.stderr

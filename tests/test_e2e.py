@@ -184,3 +184,55 @@ def test_scoped_staff_user_works_in_the_console(page, scoped_staff):
     page.screenshot(path=ARTIFACTS / "overview.png", full_page=True)
     for name in ("enroll.png", "recovery_codes.png", "list.png", "change.png", "overview.png"):
         assert (ARTIFACTS / name).stat().st_size > 10_000
+
+
+def test_a_customer_connects_a_facebook_page_through_a_link(
+    page, scoped_staff, emulator, settings, monkeypatch, live_server
+):
+    """Staff send a link; the customer, in a browser of their own, approves and picks a page."""
+    settings.OAUTH_ORIGIN_OVERRIDES = emulator.origin_overrides()
+    settings.CONSOLE_PUBLIC_URL = live_server.url
+    for name, value in emulator.app_environment().items():
+        monkeypatch.setenv(name, value)
+    Facebook = REGISTRY["facebook"].model
+    credential = Facebook.objects.create(name="Acme on Facebook", customer_id="acme", platform="facebook")
+    wanted_page = emulator.accounts("facebook")[0]["pages"][1]
+
+    enroll_at_first_sign_in(page)
+    page.goto(f"/admin/credentials/facebookcredential/{credential.pk}/change/")
+    page.click("a.connect-link")
+    page.click("input[value='Create the link']")
+    link_url = page.locator("input.connect-url").input_value()
+    assert link_url.startswith(f"{live_server.url}/connect/")
+
+    customer = page.context.browser.new_context(viewport={"width": 1000, "height": 800})
+    browser = customer.new_page()
+    browser.goto(link_url)
+    assert "asks you to connect again the Facebook account Acme on Facebook" in " ".join(
+        browser.inner_text("main").split()
+    )
+    browser.screenshot(path=ARTIFACTS / "connect_link.png", full_page=True)
+    browser.click("text=Continue to Facebook")
+    browser.wait_for_selector("button.allow")
+    browser.screenshot(path=ARTIFACTS / "connect_consent.png", full_page=True)
+    browser.click("button.allow")
+    browser.wait_for_selector("text=Which account should")
+    browser.screenshot(path=ARTIFACTS / "connect_choice.png", full_page=True)
+    browser.check(f"label.choice:has-text('{wanted_page['name']}') input")
+    browser.click("text=Connect this account")
+    browser.wait_for_selector("h1:has-text('Connected')")
+    assert wanted_page["name"] in browser.inner_text("main")
+    browser.screenshot(path=ARTIFACTS / "connect_done.png", full_page=True)
+    customer.close()
+
+    page.goto(f"/admin/credentials/facebookcredential/{credential.pk}/change/")
+    assert page.input_value("#id_page_id") == wanted_page["id"]
+    assert "in 1\xa0month" in page.inner_text(".field-token_expires"), "the long-lived user token"
+    assert "Used" in page.inner_text(".field-connect_links")
+    page.screenshot(path=ARTIFACTS / "connect_staff_after.png", full_page=True)
+    page.goto(f"/admin/credentials/facebookcredential/{credential.pk}/history/")
+    assert "Access token" in page.inner_text("#change-history")
+    connected = Facebook.objects.get(pk=credential.pk)
+    assert connected.is_authenticated and connected.page_access_token.reveal()
+    for name in ("connect_link.png", "connect_consent.png", "connect_choice.png", "connect_done.png"):
+        assert (ARTIFACTS / name).stat().st_size > 10_000

@@ -41,8 +41,9 @@ def find_member_and_organizations(api, token):
     found = [
         ConnectedAccount(
             label=f"{member.get('name') or person_id} (LinkedIn member)",
-            identity={"person_id": person_id},
-            fields={"post_as": LinkedInCredential.PostAs.PERSON, "organization_id": None},
+            # organization_id None: the tenant's credentials posting for an organization are other accounts.
+            identity={"person_id": person_id, "organization_id": None},
+            fields={"post_as": LinkedInCredential.PostAs.PERSON},
         )
     ]
     roles = api.get_json(
