@@ -167,7 +167,7 @@ class ConnectLinkAdmin(admin.ModelAdmin):
         if found is None:
             return f"{credential_id} (not found)"
         url = reverse(f"admin:credentials_{found._meta.model_name}_change", args=[found.pk])
-        made = "" if link.credential_id else " (new)"
+        made = "" if link.credential_id else " (made by this link)"
         return format_html('<a href="{}">{}</a>{}', url, found.name, made)
 
     # Permissions follow the credentials' (see the module's docstring).

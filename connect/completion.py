@@ -26,6 +26,7 @@ class Connected:
     credential: object
     account: ConnectedAccount
     created: bool  # a new credential
+    renewed: bool  # the credential had tokens before
     reconnected_other: bool  # another credential of the tenant already held the account: it was reconnected
 
 
@@ -108,6 +109,7 @@ def save_connection(link, token, account, scopes):
             )
         credential = holder  # the same account twice would be two credentials racing on one token
     created = credential is None
+    renewed = not created and credential.access_token is not None
     if created:
         credential = model(customer_id=link.customer_id, name=account.label[:200])
         credential.is_active = not model.objects.filter(customer_id=link.customer_id, is_active=True).exists()
@@ -140,11 +142,11 @@ def save_connection(link, token, account, scopes):
         platform.key,
         ", an existing credential of the tenant" if holder is not None else "",
     )
-    return Connected(credential, account, created, holder is not None)
+    return Connected(credential, account, created, renewed, holder is not None)
 
 
 def _fill(credential, platform, link, token, account, scopes, now):
-    """Set the connection's fields on `credential`; the names of those set."""
+    """Set the connection's fields on `credential`; the names of those whose value changed."""
     values = {
         "access_token": token["access_token"],
         "scopes": list(scopes),
@@ -163,13 +165,17 @@ def _fill(credential, platform, link, token, account, scopes, now):
     refresh_life = _seconds(token, *REFRESH_LIFE_KEYS)
     if refresh_life and hasattr(credential, "refresh_token_expiry"):
         values["refresh_token_expiry"] = now + timedelta(seconds=refresh_life)
+    # Secrets are new tokens whatever they read; a plain field is named only if its value moved.
+    changed = [
+        name for name, value in values.items() if name in platform.secret_fields or getattr(credential, name) != value
+    ]
     for name, value in values.items():
         setattr(credential, name, value)
     stamp = f"connect link {link.pk} (sent by {link.created_by_name})"[:150]
     credential.updated_by = stamp
     if credential._state.adding:
         credential.created_by = stamp
-    return list(values)
+    return changed
 
 
 def _write_history(link, credential, changed, created):

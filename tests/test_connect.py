@@ -550,3 +550,17 @@ def test_origin_overrides_must_name_origins_and_urls(manage, mongo_db):
     ):
         result = manage("check", database=mongo_db.name, env={"OAUTH_ORIGIN_OVERRIDES": overrides})
         assert result.returncode != 0 and words in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_first_connection_is_not_called_a_renewal_and_history_names_only_what_moved(customer, make_link):
+    empty = REGISTRY["youtube"].model.objects.create(name="Acme channel", customer_id="acme")
+    _link, url = make_link("youtube", credential=empty)
+    done = customer.connect(url)
+    assert "Connected" in text(done) and "renewed" not in text(done)
+
+    _link, url = make_link("youtube", credential=empty)
+    assert "renewed" in text(CustomerBrowser(customer.emulator).connect(url))
+    latest = LogEntry.objects.filter(object_id=str(empty.pk)).order_by("-action_time").first()
+    message = latest.get_change_message()
+    assert "Access token" in message and "Token expiry" in message
+    assert "Channel id" not in message and "Channel name" not in message, message
