@@ -244,7 +244,7 @@ class ConnectLinkForm(forms.Form):
             self.fields["allow_other_account"] = forms.BooleanField(
                 required=False,
                 label="Allow connecting a different account",
-                help_text="Otherwise the customer must approve with the account this credential already names.",
+                help_text="Otherwise, once the credential names an account, the customer must approve with it.",
             )
         elif scope.all_tenants:
             self.fields["tenant"] = forms.CharField(label="Tenant (customer id)", max_length=100)

@@ -102,8 +102,9 @@ def save_connection(link, token, account, scopes):
             # Tokens of another app (or protocol) would break the holder at its next refresh.
             raise ConnectFailed(
                 "This account is already connected another way",
-                f"{account.label} is already connected for you through another {platform.label} app. Nothing "
-                f"was changed. {ASK_FOR_A_NEW_LINK}",
+                f"{account.label} is already connected for you through another {platform.label} app or "
+                "sign-in method, so this link cannot connect it. Nothing was changed. Tell the person who "
+                "sent you the link.",
                 reason=f"link {link.pk}: credential {holder.credential_id} holds the account through another app",
                 status=409,
             )

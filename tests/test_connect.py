@@ -564,3 +564,19 @@ def test_a_first_connection_is_not_called_a_renewal_and_history_names_only_what_
     message = latest.get_change_message()
     assert "Access token" in message and "Token expiry" in message
     assert "Channel id" not in message and "Channel name" not in message, message
+
+
+def test_the_request_log_line_of_a_callback_hides_its_code_and_state():
+    from connect.log_filters import MaskConnectLinks
+
+    record = logging.LogRecord(
+        "django.server",
+        logging.INFO,
+        __file__,
+        1,
+        '"%s" %s',
+        ("GET /connect/callback/x/?code=C0DE&state=ST4TE HTTP/1.1", 409),
+        None,
+    )
+    MaskConnectLinks().filter(record)
+    assert record.getMessage() == '"GET /connect/callback/x/?<query> HTTP/1.1" 409'
