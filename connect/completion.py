@@ -2,23 +2,22 @@
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
 
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.utils import timezone
 
 from credentials.actions import changed_fields_message
+from credentials.health import health_of
 from credentials.platforms import REGISTRY
 from credentials.platforms.base import ConnectedAccount
 from oauth.app_credentials import AppNotConfigured, app_credentials
+from oauth.token_answer import token_values
 
 from .failures import ASK_FOR_A_NEW_LINK, ConnectFailed
 from .links import link_credential
 from .models import ConnectLink
 
 log = logging.getLogger("connect")
-# Token answers name the refresh token's own life differently (TikTok, LinkedIn).
-REFRESH_LIFE_KEYS = ("refresh_expires_in", "refresh_token_expires_in")
 
 
 @dataclass
@@ -67,15 +66,6 @@ def _issued_alike(platform, link, credential):
         return app_credentials(platform, credential, oauth1=oauth1).client_id == link.app_client_id
     except AppNotConfigured:
         return False
-
-
-def _seconds(token, *keys):
-    for key in keys:
-        try:
-            return int(token[key])
-        except (KeyError, TypeError, ValueError):
-            continue
-    return None
 
 
 def save_connection(link, token, account, scopes):
@@ -148,30 +138,31 @@ def save_connection(link, token, account, scopes):
 
 def _fill(credential, platform, link, token, account, scopes, now):
     """Set the connection's fields on `credential`; the names of those whose value changed."""
+    refresh_expiry_field = "refresh_token_expiry" if hasattr(credential, "refresh_token_expiry") else None
     values = {
-        "access_token": token["access_token"],
+        **token_values(token, now, refresh_expiry_field=refresh_expiry_field),
         "scopes": list(scopes),
-        "token_expiry": now + timedelta(seconds=seconds) if (seconds := _seconds(token, "expires_in")) else None,
         "is_authenticated": True,
+        # A reconnect starts its health afresh.
+        "refresh_failures": 0,
+        "failing_since": None,
+        "last_error_code": None,
+        "last_error_reason": None,
         "last_token_refresh": now,
         **account.identity,
         **account.fields,
         **account.secrets,
     }
-    # Without a new refresh token the stored one stays: Google, for one, sends it only once.
-    if token.get("refresh_token"):
-        values["refresh_token"] = token["refresh_token"]
     if token.get("token_secret"):
         values[platform.oauth1.token_secret_field] = token["token_secret"]
-    refresh_life = _seconds(token, *REFRESH_LIFE_KEYS)
-    if refresh_life and hasattr(credential, "refresh_token_expiry"):
-        values["refresh_token_expiry"] = now + timedelta(seconds=refresh_life)
     # Secrets are new tokens whatever they read; a plain field is named only if its value moved.
     changed = [
         name for name, value in values.items() if name in platform.secret_fields or getattr(credential, name) != value
     ]
     for name, value in values.items():
         setattr(credential, name, value)
+    credential.health = None  # not the last verdict of a dead token: what it is now
+    credential.health = health_of(platform, credential, now)[0]
     stamp = f"connect link {link.pk} (sent by {link.created_by_name})"[:150]
     credential.updated_by = stamp
     if credential._state.adding:

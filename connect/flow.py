@@ -5,7 +5,6 @@ Every refusal is a `ConnectFailed` (connect.failures).
 
 import json
 import logging
-import re
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 from urllib.parse import urlencode
@@ -19,6 +18,7 @@ from oauth.app_credentials import AppNotConfigured, app_credentials
 from oauth.client import PlatformClient
 from oauth.errors import OAuthFailure
 from oauth.oauth1_client import OAuth1Client
+from oauth.token_answer import granted_scopes
 
 from .completion import check_target, save_connection
 from .failures import ASK_FOR_A_NEW_LINK, START_AGAIN, ConnectFailed
@@ -221,11 +221,9 @@ def _finish_oauth2(flow, link, platform, app, query):
     accounts = declaration.find_accounts(client, token)
     if declaration.granted_scopes:
         scopes = declaration.granted_scopes(client, token)
-    elif token.get("scope"):
-        # Platforms separate them with spaces or commas whatever they asked with (LinkedIn).
-        scopes = [scope for scope in re.split(r"[\s,]+", token["scope"]) if scope]
     else:
-        scopes = list(link.scopes)  # RFC 6749: no scope in the answer means as asked
+        # RFC 6749: no scope in the answer means as asked.
+        scopes = granted_scopes(token) or list(link.scopes)
     return token, accounts, scopes
 
 

@@ -138,7 +138,12 @@ class CredentialAdmin(CredentialConnectMixin, admin.ModelAdmin):
             obj.created_by = username
         obj.updated_by = username
         displaced = list(obj.active_siblings().only("pk", "name", "credential_id")) if obj.is_active else []
-        super().save_model(request, obj, form, change)
+        if change:
+            # Only what staff changed: the refresher may have renewed the tokens since the form was loaded.
+            concrete = {field.name for field in obj._meta.concrete_fields}
+            obj.save(update_fields=[name for name in form.changed_data if name in concrete] + ["updated_by"])
+        else:
+            super().save_model(request, obj, form, change)
         if displaced:
             # Saving it as the tenant's default deactivated these: they get history entries too.
             log_field_changes(request, displaced, type(obj), "is_active")

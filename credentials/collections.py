@@ -15,6 +15,7 @@ INDEXES = (
     ([("is_active", 1)], {}),
     ([("created_at", -1)], {}),
     ([("customer_id", 1), ("is_active", 1)], {}),
+    ([("next_refresh_at", 1)], {}),  # the refresher's due queue
 )
 
 

@@ -32,6 +32,19 @@ def validate_credential_id(value):
         )
 
 
+class Health(models.TextChoices):
+    """What a credential's refresh path says of it, as the console shows it (see refresh.health)."""
+
+    WORKING = "working", "Working"
+    REFRESH_DUE = "refresh_due", "Refresh due"
+    RETRYING = "retrying", "Retrying"
+    FAILING = "failing", "Failing"
+    NEEDS_RECONNECT = "needs_reconnect", "Needs reconnect"
+    MISSING_SCOPE = "missing_scope", "Missing scope"
+    EXPIRES = "expires", "Expires, no refresh"
+    NO_TOKEN = "no_token", "No token"
+
+
 class Credential(models.Model):
     """The fields every platform's collection shares (see shared/spec/collections.md)."""
 
@@ -69,6 +82,24 @@ class Credential(models.Model):
     updated_by = models.CharField(max_length=150, null=True, blank=True, editable=False)
     notes = models.TextField(null=True, blank=True)
 
+    # Kept by the refresher (refresh/), read by the publishing services; never a secret.
+    next_refresh_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When the refresher renews the tokens next; empty: never."
+    )
+    refresh_lease_holder = models.CharField(max_length=200, null=True, blank=True, editable=False)
+    refresh_lease_until = models.DateTimeField(null=True, blank=True, editable=False)
+    health = models.CharField(max_length=20, choices=Health.choices, null=True, blank=True, editable=False)
+    last_refresh_attempt_at = models.DateTimeField(null=True, blank=True, editable=False)
+    refresh_failures = models.IntegerField(
+        "consecutive refresh failures", null=True, blank=True, default=0, editable=False
+    )
+    failing_since = models.DateTimeField(null=True, blank=True, editable=False)
+    last_error_code = models.CharField(max_length=100, null=True, blank=True, editable=False)
+    last_error_reason = models.CharField(max_length=300, null=True, blank=True, editable=False)
+    reconnect_by = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="Without a way to renew its token: reconnect before this."
+    )
+
     class Meta:
         abstract = True
         managed = False  # migrations_mongo owns the collections, not Django's migrate
@@ -78,7 +109,14 @@ class Credential(models.Model):
     def __str__(self):
         return self.name or self.credential_id
 
-    def save(self, *args, **kwargs):
+    # Derived on every save from the tokens and the platform's refresh policy.
+    SCHEDULE_FIELDS = ("next_refresh_at", "reconnect_by")
+
+    def save(self, *args, update_fields=None, **kwargs):
+        """With `update_fields` (as the console saves a change) only those, the stamps and the
+        schedule are written: a token the refresher renewed meanwhile is not put back."""
+        from .platforms import platform_for_model  # the registry imports this module
+
         self.platform = self.platform_key
         if not self.credential_id:
             self.credential_id = new_credential_id()
@@ -87,7 +125,12 @@ class Credential(models.Model):
         if self._state.adding and self.created_at is None:
             self.created_at = now
         self.updated_at = now
-        super().save(*args, **kwargs)
+        platform = platform_for_model(type(self))
+        self.next_refresh_at = platform.next_refresh_at(self, now)
+        self.reconnect_by = platform.reconnect_by(self, now)
+        if update_fields is not None:
+            update_fields = {*update_fields, "updated_at", *self.SCHEDULE_FIELDS}
+        super().save(*args, update_fields=update_fields, **kwargs)
         if self.is_active:
             self._deactivate_siblings()
 

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "credentials",
     "oauth",
     "connect",
+    "refresh",
     "devtools",  # development-only commands; nothing else imports it
     # After the apps whose admin pages it replaces (users, groups, devices, lockouts).
     "accounts",
@@ -231,6 +232,11 @@ CONSOLE_PUBLIC_URL = _required_in_production("CONSOLE_PUBLIC_URL", "http://127.0
 CONNECT_COMPANY_NAME = env.str("CONNECT_COMPANY_NAME", default="Your publishing service")
 # How long a connect link stays usable unless its creator says otherwise.
 CONNECT_LINK_HOURS = _number("CONNECT_LINK_HOURS", "float", 72.0)
+
+# The refresher (refresh/): how long a worker's lease on a credential lasts, and after how long
+# failing (transient errors, still retried) a credential shows as failing.
+REFRESH_LEASE_SECONDS = _number("REFRESH_LEASE_SECONDS", "float", 60.0)
+REFRESH_FAILING_AFTER_HOURS = _number("REFRESH_FAILING_AFTER_HOURS", "float", 24.0)
 
 # Production hardening; `manage.py check --deploy` stays clean when DEBUG is false.
 SESSION_COOKIE_SECURE = not DEBUG

@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from ..fields import SecretField
 
@@ -90,6 +91,21 @@ class OAuth1:
 
 
 @dataclass(frozen=True)
+class RefreshPolicy:
+    """How and when a credential's access token is renewed, scheduled from the expiry the
+    platform returned (`token_expiry`), never from a constant life."""
+
+    # "refresh_token": the OAuth 2.0 refresh grant, while the credential holds a refresh token;
+    # "exchange": the declaration's `exchange` swaps the current token for a fresh long-lived one
+    # (Facebook); None: it cannot be renewed, a person reconnects.
+    method: str | None
+    ahead: timedelta = timedelta(minutes=10)  # renew this long before token_expiry
+    min_age: timedelta = timedelta(0)  # and not before the token is this old (Instagram: 24 h)
+    # Where it cannot be renewed: "reconnect needed by <date>" shows this long before.
+    warn_ahead: timedelta = timedelta(days=14)
+
+
+@dataclass(frozen=True)
 class Platform:
     """One platform's entry in the registry.
 
@@ -109,6 +125,7 @@ class Platform:
     expiry_fields: tuple[str, ...] = ("token_expiry",)
     oauth: OAuth2 | None = None  # how its accounts are connected
     oauth1: OAuth1 | None = None  # a legacy protocol some of its credentials still use
+    refresh: RefreshPolicy = RefreshPolicy("refresh_token")  # OAuth 1.0a tokens are never due
     # posting_scopes(credential) -> scopes the credential needs to post; by default the
     # token facts' post_scopes (LinkedIn's depend on whom it posts as).
     posting_scopes: Callable | None = None
@@ -130,6 +147,37 @@ class Platform:
             return False
         name, value = self.oauth1.used_when
         return getattr(credential, name) == value
+
+    def renewable(self, credential, now):
+        """How the credential's access token can be renewed now ("refresh_token", "exchange"), or None."""
+        method = self.refresh.method
+        if credential.access_token is None or self.uses_oauth1(credential) or method is None:
+            return None
+        if method == "refresh_token":
+            if credential.refresh_token is None:
+                return None
+            refresh_expiry = getattr(credential, "refresh_token_expiry", None)
+            if refresh_expiry is not None and refresh_expiry <= now:
+                return None  # TikTok's refresh tokens die too
+        return method
+
+    def next_refresh_at(self, credential, now):
+        """When the refresher should renew the credential next: None when never (no expiry, no way)."""
+        if credential.token_expiry is None or not self.renewable(credential, now):
+            return None
+        due = credential.token_expiry - self.refresh.ahead
+        if self.refresh.min_age and credential.last_token_refresh:
+            due = max(due, credential.last_token_refresh + self.refresh.min_age)
+        return due
+
+    def reconnect_by(self, credential, now):
+        """The date a person must reconnect by: when the last token that can keep it alive expires
+        (the access token without a way to renew it; TikTok's refresh token), else None."""
+        if credential.access_token is None:
+            return None
+        if self.renewable(credential, now):
+            return getattr(credential, "refresh_token_expiry", None)
+        return credential.token_expiry
 
     def missing_scopes(self, credential):
         """The posting scopes a credential lacks, once its granted scopes are known (else none)."""

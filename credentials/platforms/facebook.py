@@ -1,8 +1,10 @@
+from datetime import timedelta
+
 from django.db import models
 
 from ..fields import SecretField
 from ..models import Credential, PostStats
-from .base import ConnectedAccount, OAuth2, Platform, TokenFacts
+from .base import ConnectedAccount, OAuth2, Platform, RefreshPolicy, TokenFacts
 
 # The Graph API version the console speaks; Instagram (through Facebook Login) uses it too.
 GRAPH_API_VERSION = "v24.0"
@@ -93,4 +95,6 @@ PLATFORM = Platform(
         find_accounts=find_pages,
         granted_scopes=granted_permissions,
     ),
+    # No refresh token: the long-lived user token is re-exchanged while it still works.
+    refresh=RefreshPolicy("exchange", ahead=timedelta(days=10)),
 )

@@ -1,8 +1,10 @@
+from datetime import timedelta
+
 from django.db import models
 
 from ..fields import SecretField
 from ..models import Credential, PostStats
-from .base import ConnectedAccount, OAuth2, Platform, TokenFacts
+from .base import ConnectedAccount, OAuth2, Platform, RefreshPolicy, TokenFacts
 from .facebook import GRAPH_API, GRAPH_API_VERSION, granted_permissions, long_lived_user_token, managed_pages
 
 
@@ -98,4 +100,6 @@ PLATFORM = Platform(
         find_accounts=find_business_accounts,
         granted_scopes=granted_permissions,
     ),
+    # As Facebook's, and (Instagram's rule) not before the token is a day old.
+    refresh=RefreshPolicy("exchange", ahead=timedelta(days=10), min_age=timedelta(hours=24)),
 )

@@ -109,14 +109,15 @@ class RunningEmulator:
         with knobs.lock:
             (knobs.omit_refresh.add if on else knobs.omit_refresh.discard)(platform_key)
 
-    def fail_next(self, platform_key, status, body):
-        """The next token-endpoint call for this platform answers `status` with `body` (a dict is JSON)."""
+    def fail_next(self, platform_key, status, body, headers=()):
+        """The next token-endpoint call for this platform answers `status` with `body` (a dict is
+        JSON) and extra `headers` ((name, value) pairs, e.g. Retry-After)."""
         _check(platform_key)
         if isinstance(body, dict | list):
-            answer = json_answer(body, status)
+            answer = json_answer(body, status, tuple(headers))
         else:
             text = body.encode() if isinstance(body, str) else bytes(body)
-            answer = Response(status, text, "text/plain; charset=utf-8")
+            answer = Response(status, text, "text/plain; charset=utf-8", tuple(headers))
         knobs = self._emulator.knobs
         with knobs.lock:
             knobs.failures.setdefault(platform_key, []).append(answer)
@@ -144,6 +145,10 @@ class RunningEmulator:
         """The platform's fake accounts (a copy), in the consent page's order."""
         _check(platform_key)
         return _accounts.accounts(platform_key)
+
+    def set_latency(self, seconds):
+        """Every answer waits `seconds` first, as a distant platform's would (the benchmark's 50 ms)."""
+        self._emulator.knobs.latency = seconds
 
     def advance_clock(self, seconds):
         """Move the emulator's clock forward: codes (10 min) and tokens expire without waiting."""

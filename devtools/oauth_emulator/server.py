@@ -1,6 +1,7 @@
 """HTTP plumbing: one loopback server for every emulated origin, routed by the host in the path's first segment."""
 
 import json
+import time
 import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -68,6 +69,8 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         request = parse_request(self.command, self.path, dict(self.headers.items()), body)
+        if self.server.emulator.knobs.latency:
+            time.sleep(self.server.emulator.knobs.latency)
         try:
             response = self.server.emulator.handle(request, self.server.base_url)
         except Exception as exc:  # a bug in the emulator: say so, keep serving

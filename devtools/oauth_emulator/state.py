@@ -113,6 +113,7 @@ class Knobs:
     omit_refresh: set = field(default_factory=set)
     failures: dict = field(default_factory=dict)  # platform -> [(status, body)], next first
     seen: dict = field(default_factory=dict)  # platform -> [request dicts], oldest first
+    latency: float = 0.0  # seconds every answer waits, as a platform far away would (benchmarks)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def record(self, platforms, request):

@@ -1,0 +1,281 @@
+"""The refresher against the platform emulator over real HTTP: renewal before expiry, rotation
+kept, racing workers, leases, and failures classified."""
+
+import threading
+import time
+from datetime import timedelta
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+from django.utils import timezone
+
+from credentials.health import health_of
+from credentials.models import Health
+from credentials.platforms import REGISTRY
+from oauth.app_credentials import app_credentials
+from oauth.client import PlatformClient
+from refresh.models import TokenEvent
+from refresh.queue import claim
+from refresh.renewal import renew
+from refresh.worker import Worker
+from tests.factories import FACTORIES
+
+RENEWED_BY_REFRESH_TOKEN = ("youtube", "tiktok", "twitter", "reddit")
+ROTATING = ("tiktok", "twitter")
+
+
+@pytest.fixture
+def issue_tokens(emulated_platforms):
+    """A token answer from the emulator, got as connecting would (consent, code, exchange)."""
+
+    def issue(platform_key, account=0):
+        platform = REGISTRY[platform_key]
+        client = PlatformClient(
+            platform.oauth,
+            app_credentials(platform),
+            redirect_uri=f"http://testserver/connect/callback/{platform_key}/",
+        )
+        url, verifier = client.authorization_url("state")
+        callback = emulated_platforms.consent(url, account=account)
+        token = client.exchange_code(dict(parse_qsl(urlsplit(callback).query))["code"], code_verifier=verifier)
+        if platform.oauth.exchange:
+            token = {**token, **platform.oauth.exchange(client, token)}
+        return token
+
+    return issue
+
+
+@pytest.fixture
+def connected(issue_tokens):
+    """A credential holding real emulator tokens through the platform's default app, due now
+    unless `token_expiry` says otherwise."""
+
+    def make(platform_key, account=0, **fields):
+        platform = REGISTRY[platform_key]
+        token = issue_tokens(platform_key, account)
+        due_soon = timedelta(days=5) if platform.refresh.method == "exchange" else timedelta(minutes=5)
+        values = {
+            "customer_id": "acme",
+            "access_token": token["access_token"],
+            "refresh_token": token.get("refresh_token"),
+            "token_expiry": timezone.now() + due_soon,
+            "last_token_refresh": timezone.now() - timedelta(days=2),
+            "scopes": list(platform.token_facts.post_scopes),
+            platform.oauth.app_id_field: None,
+            platform.oauth.app_secret_field: None,
+            **fields,
+        }
+        return FACTORIES[platform_key](**values)
+
+    return make
+
+
+def reload(credential):
+    return type(credential).objects.get(pk=credential.pk)
+
+
+def run_once(concurrency=2):
+    worker = Worker(concurrency=concurrency, once=True, poll_seconds=0.2)
+    worker.run()
+    return worker
+
+
+def refresh_requests(emulator, platform_key):
+    return [r for r in emulator.requests_seen(platform_key) if r["form"].get("grant_type") == "refresh_token"]
+
+
+@pytest.mark.parametrize("platform_key", [*RENEWED_BY_REFRESH_TOKEN, "facebook", "instagram"])
+def test_a_due_credential_is_renewed_from_what_the_platform_returned(platform_key, connected):
+    credential = connected(platform_key)
+    assert credential.next_refresh_at <= timezone.now()
+    before = credential.token_expiry
+
+    run_once()
+
+    renewed = reload(credential)
+    assert renewed.access_token.reveal() != credential.access_token.reveal()
+    assert renewed.token_expiry > before and renewed.next_refresh_at > timezone.now()
+    assert renewed.refresh_token is not None or platform_key in ("facebook", "instagram")
+    if platform_key in ROTATING:
+        assert renewed.refresh_token.reveal() != credential.refresh_token.reveal(), "the rotated token is kept"
+    assert renewed.health == Health.WORKING and renewed.is_authenticated
+    assert renewed.refresh_failures == 0 and renewed.refresh_lease_holder is None
+    event = TokenEvent.objects.get(credential_id=credential.credential_id)
+    assert event.outcome == "ok" and event.action == "refresh" and event.actor.startswith("worker ")
+
+
+def test_nothing_is_due_before_its_time_and_oauth1_or_linkedin_never(connected):
+    later = connected("youtube", token_expiry=timezone.now() + timedelta(hours=1))
+    legacy = FACTORIES["twitter"](
+        customer_id="acme", auth_type="oauth1a", client_id=None, client_secret=None, access_token="t",
+        access_token_secret="s", token_expiry=timezone.now() + timedelta(minutes=1),
+    )  # fmt: skip
+    linkedin = FACTORIES["linkedin"](
+        access_token="t",
+        refresh_token=None,
+        scopes=["w_member_social"],
+        token_expiry=timezone.now() + timedelta(days=10),
+    )
+    assert run_once().renewed == 0
+    assert reload(later).access_token.reveal() == later.access_token.reveal()
+    assert legacy.next_refresh_at is None and linkedin.next_refresh_at is None
+    health, detail = health_of(REGISTRY["linkedin"], linkedin, timezone.now())
+    assert health == Health.EXPIRES and detail == f"reconnect needed by {linkedin.token_expiry:%Y-%m-%d}"
+
+
+def test_a_response_without_a_refresh_token_keeps_the_stored_one(connected, emulated_platforms):
+    credential = connected("reddit")
+    emulated_platforms.omit_refresh_token("reddit")
+    try:
+        run_once()
+    finally:
+        emulated_platforms.omit_refresh_token("reddit", on=False)
+    renewed = reload(credential)
+    assert renewed.refresh_token.reveal() == credential.refresh_token.reveal()
+    assert renewed.access_token.reveal() != credential.access_token.reveal()
+
+
+def test_two_workers_racing_refresh_each_credential_once_and_no_chain_dies(connected, emulated_platforms):
+    credentials = [connected("twitter", account=n % 2) for n in range(12)]
+    spent_before = len(refresh_requests(emulated_platforms, "twitter"))
+    workers = [Worker(concurrency=4, once=True, poll_seconds=0.1) for _ in range(2)]
+    threads = [threading.Thread(target=worker.run) for worker in workers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+
+    used = [r["form"]["refresh_token"] for r in refresh_requests(emulated_platforms, "twitter")[spent_before:]]
+    assert len(used) == len(set(used)) == len(credentials), "each refresh token spent once"
+    assert sum(worker.renewed for worker in workers) == len(credentials)
+    # Every chain still works: a second round renews them all again.
+    type(credentials[0]).objects.update(next_refresh_at=timezone.now())
+    run_once(concurrency=4)
+    for credential in credentials:
+        assert reload(credential).is_authenticated and reload(credential).health == Health.WORKING
+    ids = [credential.credential_id for credential in credentials]
+    assert TokenEvent.objects.filter(credential_id__in=ids, outcome="ok").count() == 2 * len(credentials)
+
+
+def test_a_worker_that_dies_holding_a_lease_leaves_it_to_another(connected, settings):
+    credential = connected("reddit")
+    collection = credential._meta.db_table
+    from django.db import connection
+
+    assert claim(connection.database[collection], credential.credential_id, "dead-worker", 0.3)
+    assert run_once().renewed == 0, "the lease is still held"
+    time.sleep(0.5)
+    assert run_once().renewed == 1
+    assert reload(credential).access_token.reveal() != credential.access_token.reveal()
+
+
+def test_a_paused_worker_past_its_lease_writes_nothing_and_spends_no_token(connected, emulated_platforms):
+    from django.db import connection
+
+    credential = connected("twitter")
+    collection = connection.database[credential._meta.db_table]
+    assert claim(collection, credential.credential_id, "slow-worker", 0.3)
+    stale = reload(credential)  # what the slow worker read before it stalled
+    time.sleep(0.5)
+    run_once()  # another worker takes over and renews
+    renewed = reload(credential)
+    spent = len(refresh_requests(emulated_platforms, "twitter"))
+
+    outcome = renew(REGISTRY["twitter"], stale, "slow-worker", "worker slow-worker")
+
+    assert outcome.outcome == "lost"
+    assert len(refresh_requests(emulated_platforms, "twitter")) == spent, "the spent token is not replayed"
+    assert reload(credential).refresh_token.reveal() == renewed.refresh_token.reveal()
+    assert reload(credential).is_authenticated
+
+
+def test_a_credential_another_writer_changed_meanwhile_is_left_alone(connected):
+    from django.db import connection
+
+    credential = connected("reddit")
+    collection = connection.database[credential._meta.db_table]
+    assert claim(collection, credential.credential_id, "me", 30)
+    mine = reload(credential)
+    # A publishing service writes new tokens meanwhile (a reconnect, say).
+    other = reload(credential)
+    other.refresh_token = "written-by-someone-else"
+    other.save(update_fields=["refresh_token"])
+
+    assert renew(REGISTRY["reddit"], mine, "me", "worker me").outcome == "lost"
+    assert reload(credential).refresh_token.reveal() == "written-by-someone-else"
+
+
+def test_invalid_grant_makes_it_dead_and_it_is_not_retried(connected, emulated_platforms):
+    credential = connected("tiktok")
+    emulated_platforms.fail_next(
+        "tiktok", 400, {"error": "invalid_grant", "error_description": "revoked", "log_id": "1"}
+    )
+    run_once()
+    dead = reload(credential)
+    assert not dead.is_authenticated and dead.health == Health.NEEDS_RECONNECT
+    assert dead.next_refresh_at is None and dead.last_error_code == "invalid_grant"
+    assert "revoked" in dead.last_error_reason
+    assert run_once().renewed == 0
+    assert health_of(REGISTRY["tiktok"], dead, timezone.now())[0] == Health.NEEDS_RECONNECT
+    assert TokenEvent.objects.get(credential_id=credential.credential_id).outcome == "dead"
+
+
+def test_a_5xx_backs_off_and_stays_authenticated(connected, emulated_platforms):
+    credential = connected("youtube")
+    emulated_platforms.fail_next("youtube", 503, "Service Unavailable")
+    run_once()
+    failing = reload(credential)
+    assert failing.is_authenticated and failing.refresh_failures == 1
+    assert timezone.now() + timedelta(seconds=40) < failing.next_refresh_at < timezone.now() + timedelta(seconds=80)
+    assert health_of(REGISTRY["youtube"], failing, timezone.now())[0] == Health.RETRYING
+    # When it next comes due it succeeds, and the failures are forgotten.
+    type(credential).objects.filter(pk=credential.pk).update(next_refresh_at=timezone.now())
+    run_once()
+    assert reload(credential).refresh_failures == 0 and reload(credential).health == Health.WORKING
+
+
+def test_retry_after_is_honoured(connected, emulated_platforms):
+    credential = connected("reddit")
+    emulated_platforms.fail_next(
+        "reddit", 429, {"message": "Too Many Requests", "error": 429}, [("Retry-After", "900")]
+    )
+    run_once()
+    throttled = reload(credential)
+    assert throttled.is_authenticated and throttled.next_refresh_at >= timezone.now() + timedelta(seconds=890)
+
+
+def test_a_timeout_is_transient(connected, emulated_platforms, settings):
+    credential = connected("youtube")
+    settings.OAUTH_TIMEOUT_SECONDS = 0.2
+    emulated_platforms.set_latency(0.6)
+    try:
+        run_once()
+    finally:
+        emulated_platforms.set_latency(0)
+    timed_out = reload(credential)
+    assert timed_out.is_authenticated and timed_out.refresh_failures == 1
+    assert timed_out.last_error_code == "network" and "timed out" in timed_out.last_error_reason
+
+
+def test_a_tiktok_refresh_token_past_its_expiry_needs_a_reconnect(connected):
+    credential = connected("tiktok", refresh_token_expiry=timezone.now() - timedelta(minutes=1))
+    assert credential.next_refresh_at is None, "never due: it cannot be renewed"
+    health, detail = health_of(REGISTRY["tiktok"], credential, timezone.now())
+    assert health == Health.EXPIRES and detail == f"reconnect needed by {credential.token_expiry:%Y-%m-%d}"
+    later = timezone.now() + timedelta(minutes=10)
+    assert health_of(REGISTRY["tiktok"], credential, later)[0] == Health.NEEDS_RECONNECT
+
+
+def test_refresh_tokens_once_from_the_command(connected, manage, mongo_db, emulated_platforms):
+    connected("reddit")
+    import json
+
+    env = {
+        "OAUTH_ORIGIN_OVERRIDES": json.dumps(emulated_platforms.origin_overrides()),
+        **emulated_platforms.app_environment(),
+    }
+    result = manage("refresh_tokens", "--once", database=mongo_db.name, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "renewed 1 credential(s)\n"
+    bad = manage("refresh_tokens", "--concurrency", "0", database=mongo_db.name)
+    assert bad.returncode != 0 and bad.stderr.count("\n") == 1
