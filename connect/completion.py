@@ -8,10 +8,12 @@ from django.utils import timezone
 
 from credentials.actions import changed_fields_message
 from credentials.health import health_of
+from credentials.models import Health
 from credentials.platforms import REGISTRY
 from credentials.platforms.base import ConnectedAccount
 from oauth.app_credentials import AppNotConfigured, app_credentials
 from oauth.token_answer import token_values
+from refresh import webhook
 
 from .failures import ASK_FOR_A_NEW_LINK, ConnectFailed
 from .links import link_credential
@@ -116,6 +118,7 @@ def save_connection(link, token, account, scopes):
             reason=f"link {link.pk}: spent or withdrawn while connecting",
             status=409,
         )
+    needed_reconnect = not created and credential.health == Health.NEEDS_RECONNECT
     try:
         changed = _fill(credential, platform, link, token, account, scopes, now)
         credential.save()
@@ -125,6 +128,8 @@ def save_connection(link, token, account, scopes):
         )
         raise
     _write_history(link, credential, changed, created)
+    if needed_reconnect:
+        webhook.notify(credential, "recovered", f"reconnected through connect link {link.pk}")
     log.info(
         "connect link %s: %s credential %s (%s)%s",
         link.pk,

@@ -237,6 +237,13 @@ CONNECT_LINK_HOURS = _number("CONNECT_LINK_HOURS", "float", 72.0)
 # failing (transient errors, still retried) a credential shows as failing.
 REFRESH_LEASE_SECONDS = _number("REFRESH_LEASE_SECONDS", "float", 60.0)
 REFRESH_FAILING_AFTER_HOURS = _number("REFRESH_FAILING_AFTER_HOURS", "float", 24.0)
+# Optional: where a credential that needs a reconnect, or recovers, is POSTed (signed with the secret).
+TOKEN_EVENTS_WEBHOOK_URL = env.str("TOKEN_EVENTS_WEBHOOK_URL", default="")
+TOKEN_EVENTS_WEBHOOK_SECRET = env.str("TOKEN_EVENTS_WEBHOOK_SECRET", default="")
+if TOKEN_EVENTS_WEBHOOK_URL and len(TOKEN_EVENTS_WEBHOOK_SECRET) < 32:
+    raise ImproperlyConfigured(
+        "TOKEN_EVENTS_WEBHOOK_URL needs TOKEN_EVENTS_WEBHOOK_SECRET, at least 32 characters, to sign what it sends"
+    )
 
 # Production hardening; `manage.py check --deploy` stays clean when DEBUG is false.
 SESSION_COOKIE_SECURE = not DEBUG

@@ -23,6 +23,7 @@ from oauth.client import PlatformClient
 from oauth.errors import OAuthFailure
 from oauth.token_answer import granted_scopes, token_values
 
+from . import webhook
 from .classify import classify
 from .models import TokenEvent
 from .queue import held_by, still_held
@@ -36,6 +37,8 @@ class Outcome:
     reason: str = ""
 
 
+# A renewal that works again after these is news to the publishing services.
+WORTH_A_NOTICE = frozenset({Health.NEEDS_RECONNECT, Health.FAILING})
 LOST = Outcome(TokenEvent.Outcome.LOST, "another writer changed it, or the lease ran out")
 
 
@@ -48,6 +51,7 @@ def renew(platform, credential, holder, actor):
     """Renew `credential` (re-read after its lease was taken by `holder`); its Outcome, recorded."""
     started = time.monotonic()
     now = timezone.now()
+    was = credential.health
     method = platform.renewable(credential, now)
     if method is None:
         # Its refresh token is gone or expired since it was scheduled: unschedule it, a person reconnects.
@@ -85,6 +89,8 @@ def renew(platform, credential, holder, actor):
         last_error_reason=None,
     )
     written = _write(platform, credential, holder, spent, values, now)
+    if written and was in WORTH_A_NOTICE:
+        webhook.notify(credential, "recovered")
     return _record(credential, actor, started, Outcome(TokenEvent.Outcome.OK) if written else LOST)
 
 
@@ -103,6 +109,8 @@ def _failed(platform, credential, holder, actor, started, now, spent, failure):
         values["next_refresh_at"] = now + timedelta(seconds=verdict.retry_in)
         kind = TokenEvent.Outcome.TRANSIENT
     written = _write(platform, credential, holder, spent, values, now, schedule=False)
+    if written and verdict.dead:
+        webhook.notify(credential, "needs_reconnect", f"{verdict.code}: {verdict.reason}")
     return _record(credential, actor, started, Outcome(kind, f"{verdict.code}: {verdict.reason}") if written else LOST)
 
 

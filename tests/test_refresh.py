@@ -4,7 +4,6 @@ kept, racing workers, leases, and failures classified."""
 import threading
 import time
 from datetime import timedelta
-from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from django.utils import timezone
@@ -12,8 +11,6 @@ from django.utils import timezone
 from credentials.health import health_of
 from credentials.models import Health
 from credentials.platforms import REGISTRY
-from oauth.app_credentials import app_credentials
-from oauth.client import PlatformClient
 from refresh.models import TokenEvent
 from refresh.queue import claim
 from refresh.renewal import renew
@@ -22,52 +19,6 @@ from tests.factories import FACTORIES
 
 RENEWED_BY_REFRESH_TOKEN = ("youtube", "tiktok", "twitter", "reddit")
 ROTATING = ("tiktok", "twitter")
-
-
-@pytest.fixture
-def issue_tokens(emulated_platforms):
-    """A token answer from the emulator, got as connecting would (consent, code, exchange)."""
-
-    def issue(platform_key, account=0):
-        platform = REGISTRY[platform_key]
-        client = PlatformClient(
-            platform.oauth,
-            app_credentials(platform),
-            redirect_uri=f"http://testserver/connect/callback/{platform_key}/",
-        )
-        url, verifier = client.authorization_url("state")
-        callback = emulated_platforms.consent(url, account=account)
-        token = client.exchange_code(dict(parse_qsl(urlsplit(callback).query))["code"], code_verifier=verifier)
-        if platform.oauth.exchange:
-            token = {**token, **platform.oauth.exchange(client, token)}
-        return token
-
-    return issue
-
-
-@pytest.fixture
-def connected(issue_tokens):
-    """A credential holding real emulator tokens through the platform's default app, due now
-    unless `token_expiry` says otherwise."""
-
-    def make(platform_key, account=0, **fields):
-        platform = REGISTRY[platform_key]
-        token = issue_tokens(platform_key, account)
-        due_soon = timedelta(days=5) if platform.refresh.method == "exchange" else timedelta(minutes=5)
-        values = {
-            "customer_id": "acme",
-            "access_token": token["access_token"],
-            "refresh_token": token.get("refresh_token"),
-            "token_expiry": timezone.now() + due_soon,
-            "last_token_refresh": timezone.now() - timedelta(days=2),
-            "scopes": list(platform.token_facts.post_scopes),
-            platform.oauth.app_id_field: None,
-            platform.oauth.app_secret_field: None,
-            **fields,
-        }
-        return FACTORIES[platform_key](**values)
-
-    return make
 
 
 def reload(credential):
