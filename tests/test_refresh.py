@@ -230,3 +230,56 @@ def test_refresh_tokens_once_from_the_command(connected, manage, mongo_db, emula
     assert result.stdout == "renewed 1 credential(s)\n"
     bad = manage("refresh_tokens", "--concurrency", "0", database=mongo_db.name)
     assert bad.returncode != 0 and bad.stderr.count("\n") == 1
+
+
+def test_racing_workers_keep_a_rotating_chain_alive_at_oidc_provider(db, oauth_server, settings):
+    """oidc-provider rotates refresh tokens and revokes the whole grant when a spent one is
+    replayed: if two workers ever spent one token, the second round would fail."""
+    from credentials.platforms.base import OAuth2
+    from oauth.client import AppCredentials, PlatformClient
+
+    client_id, client_secret, _ = oauth_server.clients["post"]
+    issuer = PlatformClient(
+        OAuth2(
+            authorize_url=oauth_server.authorization_endpoint,
+            token_url=oauth_server.token_endpoint,
+            scopes=("openid", "offline_access"),
+            pkce=True,
+            authorize_params=(("prompt", "consent"),),
+        ),
+        AppCredentials(client_id, client_secret),
+        redirect_uri=oauth_server.redirect_uri,
+    )
+    credentials = []
+    for n in range(6):
+        url, verifier = issuer.authorization_url(state=f"state-{n}")
+        token = issuer.exchange_code(oauth_server.authorize(url)["code"], code_verifier=verifier)
+        credentials.append(
+            FACTORIES["youtube"](
+                customer_id="acme",
+                client_id=client_id,
+                client_secret=client_secret,
+                access_token=token["access_token"],
+                refresh_token=token["refresh_token"],
+                token_expiry=timezone.now() + timedelta(minutes=5),
+                scopes=["https://www.googleapis.com/auth/youtube.upload"],
+            )  # fmt: skip
+        )
+    # YouTube's token endpoint (https://oauth2.googleapis.com/token) answered by oidc-provider's /token.
+    settings.OAUTH_ORIGIN_OVERRIDES = {"https://oauth2.googleapis.com": oauth_server.issuer}
+
+    for _round in range(2):
+        workers = [Worker(concurrency=3, once=True, poll_seconds=0.1) for _ in range(2)]
+        threads = [threading.Thread(target=worker.run) for worker in workers]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        assert sum(worker.renewed for worker in workers) == len(credentials)
+        for credential in credentials:
+            renewed = reload(credential)
+            # (oidc-provider grants openid and offline_access only, so its health says missing scope.)
+            assert renewed.is_authenticated and renewed.refresh_failures == 0, renewed.last_error_reason
+            assert renewed.refresh_token.reveal() != credential.refresh_token.reveal(), "rotated and stored"
+        type(credentials[0]).objects.update(next_refresh_at=timezone.now())
+        credentials = [reload(credential) for credential in credentials]
