@@ -6,6 +6,7 @@ platform's refresh policy, so the refresher picks them up. `down` drops the inde
 fields and restores the validator without them.
 """
 
+from datetime import UTC, datetime
 from types import SimpleNamespace
 
 from credentials.collections import INDEXES, index_name, set_validator
@@ -35,8 +36,13 @@ def existing_platforms(db):
     return [key for key, platform in REGISTRY.items() if platform.collection in names]
 
 
+def aware(value):
+    # pymongo hands back naive UTC datetimes; the registry compares them with an aware "now".
+    return value.replace(tzinfo=UTC) if isinstance(value, datetime) and value.tzinfo is None else value
+
+
 def schedule(platform, document, now):
-    credential = SimpleNamespace(**{name: document.get(name) for name in READ})
+    credential = SimpleNamespace(**{name: aware(document.get(name)) for name in READ})
     return platform.next_refresh_at(credential, now), platform.reconnect_by(credential, now)
 
 

@@ -26,6 +26,7 @@ MIGRATIONS = [
     "061_create_reddit_credentials",
     "062_require_encrypted_secrets",
     "063_accept_v2_and_bound_secret_length",
+    "064_refresh_queue_and_health",
 ]
 CONTRACT_INDEXES = {
     "_id_": ([("_id", 1)], False),
@@ -34,6 +35,7 @@ CONTRACT_INDEXES = {
     "is_active_1": ([("is_active", 1)], False),
     "created_at_-1": ([("created_at", -1)], False),
     "customer_id_1_is_active_1": ([("customer_id", 1), ("is_active", 1)], False),
+    "next_refresh_at_1": ([("next_refresh_at", 1)], False),
 }
 
 
@@ -458,3 +460,41 @@ def test_drift_check_names_what_differs(scratch_db, manage):
     assert "(credentials.W003) tiktok_credentials: index is_active_1 differs" in output
     assert "(credentials.W004) facebook_credentials: validator lacks model field page_access_token" in output
     assert "youtube_credentials" not in output
+
+
+def test_064_schedules_credentials_holding_tokens_and_rolls_back(scratch_db):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from credentials.secrets import SecretContext, encrypt_secret
+
+    runner = migrator(scratch_db)
+    runner.apply(target=63)
+    expiry = (timezone.now() + timedelta(minutes=30)).replace(microsecond=0)
+    credential_id = "0b7e1a52-3c2d-4d55-9c0e-5a1b2c3d4e5f"
+
+    def sealed(field):
+        return encrypt_secret(f"{field}-value", SecretContext("reddit_credentials", credential_id, field))
+
+    scratch_db["reddit_credentials"].insert_many(
+        [
+            {"credential_id": credential_id, "name": "renewable", "platform": "reddit", "customer_id": "acme",
+             "access_token": sealed("access_token"), "refresh_token": sealed("refresh_token"), "token_expiry": expiry},
+            {"credential_id": "2b7e1a52-3c2d-4d55-9c0e-5a1b2c3d4e5f", "name": "tiktok-like", "platform": "reddit",
+             "customer_id": "acme", "access_token": sealed("access_token"), "token_expiry": expiry},
+            {"credential_id": "1b7e1a52-3c2d-4d55-9c0e-5a1b2c3d4e5f", "name": "no token", "platform": "reddit",
+             "customer_id": "acme"},
+        ]
+    )  # fmt: skip
+    assert runner.apply() == ["064_refresh_queue_and_health"]
+    renewable = scratch_db["reddit_credentials"].find_one({"name": "renewable"})
+    assert renewable["next_refresh_at"] == (expiry - timedelta(minutes=10)).replace(tzinfo=None)  # pymongo: naive UTC
+    assert "next_refresh_at" not in scratch_db["reddit_credentials"].find_one({"name": "no token"})
+    assert "next_refresh_at_1" in scratch_db["reddit_credentials"].index_information()
+    properties = scratch_db.command("listCollections", filter={"name": "reddit_credentials"})["cursor"]["firstBatch"][0]
+    assert "refresh_failures" in properties["options"]["validator"]["$jsonSchema"]["properties"]
+
+    assert runner.rollback() == ["064_refresh_queue_and_health"]
+    assert "next_refresh_at" not in scratch_db["reddit_credentials"].find_one({"name": "renewable"})
+    assert "next_refresh_at_1" not in scratch_db["reddit_credentials"].index_information()
