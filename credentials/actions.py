@@ -18,7 +18,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.text import capfirst
 
-from .token_status import token_status
+from .health import health_of
 
 audit_log = logging.getLogger("credentials.audit")
 CONFIRMATION_LIST_LIMIT = 100
@@ -151,14 +151,14 @@ def export_csv(modeladmin, request, queryset):
     # and garble every non-ASCII name.
     response.write(codecs.BOM_UTF8)
     writer = csv.writer(response)
-    writer.writerow([*plain_fields, "token_status", *(f"{name}_set" for name in platform.secret_fields)])
-    count = 0
+    writer.writerow([*plain_fields, "health", *(f"{name}_set" for name in platform.secret_fields)])
+    count, now = 0, timezone.now()
     for credential in queryset:
         values = [getattr(credential, name) for name in plain_fields]
         values = [";".join(v) if isinstance(v, list) else v for v in values]
-        status = token_status(credential, platform.expiry_fields)
+        health, _detail = health_of(platform, credential, now)
         is_set = ["yes" if getattr(credential, name) is not None else "no" for name in platform.secret_fields]
-        writer.writerow([*map(csv_safe, values), status.value, *is_set])
+        writer.writerow([*map(csv_safe, values), health.value, *is_set])
         count += 1
     audit_log.info("%s exported %d %s credential(s) to CSV", request.user.get_username(), count, platform.key)
     return response

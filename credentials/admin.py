@@ -4,11 +4,11 @@ from django.contrib import admin
 from django.http import Http404
 from django.utils import timezone
 from django.utils.decorators import method_decorator
-from django.utils.html import format_html
 from django.utils.timesince import timesince, timeuntil
 from django.views.decorators.debug import sensitive_post_parameters
 
 from connect.admin import CredentialConnectMixin
+from refresh.admin import CredentialHealthMixin
 from tenancy.scope import TenantScope
 
 from .actions import (
@@ -18,26 +18,31 @@ from .actions import (
     log_field_changes,
     mark_for_reauthentication,
 )
-from .admin_filters import TenantFilter, TokenStatusFilter
+from .admin_filters import HealthFilter, TenantFilter
 from .forms import CLEAR_SUFFIX, form_for
 from .platforms import REGISTRY, SECRET_FIELD_NAMES
-from .token_status import COLOURS, token_status
 
 AUDIT_FIELDS = ("created_at", "created_by", "updated_at", "updated_by")
 
 
-class CredentialAdmin(CredentialConnectMixin, admin.ModelAdmin):
+class CredentialAdmin(CredentialHealthMixin, CredentialConnectMixin, admin.ModelAdmin):
     platform = None  # the registry entry, set for each platform below
     list_per_page = 50
     # A filtered page would otherwise count the whole collection again for "(N total)".
     show_full_result_count = False
     date_hierarchy = "created_at"
     ordering = ("-created_at",)
-    actions = [deactivate_selected, activate_selected, mark_for_reauthentication, export_csv, "create_reconnect_links"]
-    readonly_fields = ("credential_id", "platform", "token_expires", "missing_scopes", "connect_links", *AUDIT_FIELDS)
+    actions = [
+        "refresh_selected", "test_selected", "disconnect_selected", "create_reconnect_links",
+        deactivate_selected, activate_selected, mark_for_reauthentication, export_csv,
+    ]  # fmt: skip
+    readonly_fields = (
+        "credential_id", "platform", "token_expires", "missing_scopes", "connect_links",
+        *CredentialHealthMixin.health_fields, *AUDIT_FIELDS,
+    )  # fmt: skip
     list_display = (
         "name", "customer_id", "account", "is_active", "is_authenticated",
-        "token_status_badge", "missing_scopes_column", "last_used_at", "updated_at",
+        "health_column", "missing_scopes_column", "last_used_at", "updated_at",
     )  # fmt: skip
 
     def get_list_filter(self, request):
@@ -45,7 +50,7 @@ class CredentialAdmin(CredentialConnectMixin, admin.ModelAdmin):
             TenantFilter,
             "is_active",
             "is_authenticated",
-            TokenStatusFilter,
+            HealthFilter,
             *self.platform.choice_fields,
         )
 
@@ -64,6 +69,7 @@ class CredentialAdmin(CredentialConnectMixin, admin.ModelAdmin):
         facts = platform.token_facts
         return [
             ("Identity", {"fields": ["name", "customer_id", "credential_id", "platform"]}),
+            *self.health_fieldset(obj),
             ("Platform account", {"fields": [*platform.identity_fields, *platform.account_fields]}),
             ("App credentials", {"fields": with_clear_boxes(platform.app_fields)}),
             (
@@ -86,7 +92,7 @@ class CredentialAdmin(CredentialConnectMixin, admin.ModelAdmin):
                     ),
                 },
             ),
-            ("Status", {"fields": ["is_active", "is_authenticated", "last_used_at", "last_token_refresh"]}),
+            ("Status", {"fields": ["is_active", "is_authenticated", "last_used_at"]}),
             ("Audit", {"fields": list(AUDIT_FIELDS)}),
             ("Notes and counts", {"fields": ["notes", *counts]}),
             *([("Connect links", {"fields": ["connect_links"]})] if obj is not None else []),
@@ -98,16 +104,6 @@ class CredentialAdmin(CredentialConnectMixin, admin.ModelAdmin):
             if value := getattr(credential, name):
                 return value
         return "—"
-
-    @admin.display(description="token status")
-    def token_status_badge(self, credential):
-        status = token_status(credential, self.platform.expiry_fields)
-        return format_html(
-            '<span class="token-status token-{}" style="color: {}; font-weight: bold">{}</span>',
-            status.value,
-            COLOURS[status],
-            status.label,
-        )
 
     @admin.display(description="token expires")
     def token_expires(self, credential):

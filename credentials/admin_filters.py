@@ -2,8 +2,10 @@
 
 from django.contrib import admin
 from django.contrib.admin.views.main import PAGE_VAR
+from django.utils import timezone
 
-from .token_status import TokenStatus, token_status_q
+from .health import health_q
+from .models import Health
 
 
 class TenantFilter(admin.SimpleListFilter):
@@ -34,18 +36,20 @@ class TenantFilter(admin.SimpleListFilter):
         return queryset.filter(customer_id=value) if value else queryset
 
 
-class TokenStatusFilter(admin.SimpleListFilter):
-    title = "token status"
-    parameter_name = "token_status"
+class HealthFilter(admin.SimpleListFilter):
+    """By health (credentials.health), each choice one query over the stored fields."""
+
+    title = "health"
+    parameter_name = "health"
 
     def __init__(self, request, params, model, model_admin):
-        self.expiry_fields = model_admin.platform.expiry_fields
+        self.platform = model_admin.platform
         super().__init__(request, params, model, model_admin)
 
     def lookups(self, request, model_admin):
-        return TokenStatus.choices
+        return Health.choices
 
     def queryset(self, request, queryset):
-        if self.value() not in TokenStatus.values:
+        if self.value() not in Health.values:
             return queryset
-        return queryset.filter(token_status_q(self.value(), self.expiry_fields))
+        return queryset.filter(health_q(self.platform, self.value(), timezone.now()))

@@ -120,8 +120,10 @@ def test_staff_enroll_then_sign_in_with_a_code_or_a_recovery_code(page, scoped_s
 def test_scoped_staff_user_works_in_the_console(page, scoped_staff):
     now = timezone.now()
     make = FACTORIES["twitter"]
+    posting = list(REGISTRY["twitter"].token_facts.post_scopes)
     for n in range(3):
-        make(customer_id="acme", name=f"acme valid {n}", access_token="t", token_expiry=now + timedelta(days=30))
+        make(customer_id="acme", name=f"acme valid {n}", access_token="t", token_expiry=now + timedelta(days=30),
+             scopes=posting)  # fmt: skip
     make(customer_id="acme", name="acme expired", access_token="t", token_expiry=now - timedelta(days=1))
     other = make(customer_id="globex", name="globex secret account", access_token="t")
     # Several active at once, as another service may leave them: the console sorts it out.
@@ -129,14 +131,14 @@ def test_scoped_staff_user_works_in_the_console(page, scoped_staff):
 
     enroll_at_first_sign_in(page)
 
-    # Filter by tenant (a text box) and by token status.
+    # Filter by tenant (a text box) and by health.
     page.goto("/admin/credentials/twittercredential/")
     assert "globex secret account" not in page.content()
     page.fill("input[name=customer_id]", "acme")
     page.press("input[name=customer_id]", "Enter")
     page.wait_for_url("**customer_id=acme**")
-    page.click("#changelist-filter a:has-text('Valid')")
-    page.wait_for_url("**token_status=valid**")
+    page.click("#changelist-filter a:has-text('Working')")
+    page.wait_for_url("**health=working**")
     assert "customer_id=acme" in page.url
     rows = page.locator("#result_list tbody tr")
     assert rows.count() == 3
