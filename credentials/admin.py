@@ -51,7 +51,8 @@ class CredentialAdmin(CredentialHealthMixin, CredentialConnectMixin, admin.Model
             "is_active",
             "is_authenticated",
             HealthFilter,
-            *self.platform.choice_fields,
+            # The platform's own choices; health has its filter above.
+            *(name for name in self.platform.choice_fields if name in self.platform.own_fields),
         )
 
     def get_search_fields(self, request):

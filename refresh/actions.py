@@ -23,7 +23,7 @@ from .renewal import client_for, renew
 log = logging.getLogger("refresh")
 
 CHANGED_WHILE_TESTED = "its token changed while it was being tested (renewed or reconnected); test it again"
-# Written by the refresher for its own bookkeeping: no person changed these.
+# Bookkeeping, not what an action changed: the lease, and the stamps every write gets.
 NOT_HISTORY = frozenset({"refresh_lease_holder", "refresh_lease_until", "updated_at", "updated_by"})
 
 

@@ -192,6 +192,7 @@ def test_the_filter_and_the_overview_count_and_list_by_health(staff_client, db):
         assert {n for n in names if f">{n}<" in page} == wanted, value
     listed = html(staff_client.get(url(YouTube, "changelist")))
     assert "invalid_grant: Token revoked" in listed and "2 failure(s): timed out" in listed
+    assert listed.count('data-filter-title="health"') == 1, "the stored field offers no second filter"
 
     overview = html(staff_client.get(reverse("admin:credentials_overview")))
     attention = overview.split('id="needs-attention"')[1].split("</table>")[0]
@@ -393,6 +394,18 @@ def test_a_viewer_sees_health_but_cannot_act(client, verified_login, db):
     assert "refresh_selected" not in html(client.get(url(Reddit, "changelist")))
     post_action(client, Reddit, "disconnect_selected", [mine], post="yes")
     assert reload(mine).access_token is not None and not TokenEvent.objects.exists()
+
+
+def test_the_buttons_need_the_pages_csrf_token(admin_user, verified_login, db):
+    from django.test import Client
+
+    browser = verified_login(Client(enforce_csrf_checks=True), admin_user)
+    credential = FACTORIES["reddit"](customer_id="acme", access_token="t", refresh_token="r")
+    for method in ("refresh_now", "test_credential", "disconnect"):
+        assert browser.post(url(Reddit, method, credential.pk), {"post": "yes"}).status_code == 403
+    page = html(browser.get(url(Reddit, "change", credential.pk)))
+    assert page.count('name="csrfmiddlewaretoken"') >= 3  # the buttons' forms, and the page's own
+    assert reload(credential).access_token is not None and not TokenEvent.objects.exists()
 
 
 # token_health --------------------------------------------------------------------------------
