@@ -72,11 +72,11 @@ def history_message(action_words, result, model):
 class CredentialHealthMixin:
     """For every platform's credential admin (credentials.admin): health where staff look, and the token actions."""
 
-    change_form_template = "admin/refresh/credential_change_form.html"
     health_fields = (
         "health_verdict", "next_refresh_at", "last_refresh_attempt_at", "last_token_refresh",
         "refresh_failures", "last_error", "reconnect_by", "token_events",
     )  # fmt: skip
+    change_form_template = "admin/refresh/credential_change_form.html"
 
     def health_fieldset(self, obj):
         return [("Health", {"fields": list(self.health_fields)})] if obj is not None else []
