@@ -96,6 +96,7 @@ def renew(platform, credential, holder, actor):
 
 def _failed(platform, credential, holder, actor, started, now, spent, failure):
     verdict = classify(failure, credential.refresh_failures or 0)
+    was = credential.health
     values = {
         "last_error_code": verdict.code[:100],
         "last_error_reason": verdict.reason[:300],
@@ -109,7 +110,7 @@ def _failed(platform, credential, holder, actor, started, now, spent, failure):
         values["next_refresh_at"] = now + timedelta(seconds=verdict.retry_in)
         kind = TokenEvent.Outcome.TRANSIENT
     written = _write(platform, credential, holder, spent, values, now, schedule=False)
-    if written and verdict.dead:
+    if written and verdict.dead and was != Health.NEEDS_RECONNECT:
         webhook.notify(credential, "needs_reconnect", f"{verdict.code}: {verdict.reason}")
     return _record(credential, actor, started, Outcome(kind, f"{verdict.code}: {verdict.reason}") if written else LOST)
 

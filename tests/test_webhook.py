@@ -96,3 +96,11 @@ def test_a_webhook_without_a_secret_refuses_to_start(manage, mongo_db):
     result = manage("check", database=mongo_db.name, env={"TOKEN_EVENTS_WEBHOOK_URL": "https://hooks.example.com/x"})
     assert result.returncode != 0 and "TOKEN_EVENTS_WEBHOOK_SECRET" in result.stderr
     assert result.stderr.count("\n") == 1
+
+
+def test_a_dead_credential_failing_again_is_not_posted_again(connected, emulated_platforms, receiver):
+    credential = connected("reddit")
+    type(credential).objects.filter(pk=credential.pk).update(health=Health.NEEDS_RECONNECT, refresh_failures=1)
+    emulated_platforms.fail_next("reddit", 400, {"error": "invalid_grant"})
+    run_once()
+    assert receiver.received == []

@@ -121,8 +121,6 @@ class Platform:
     account_fields: tuple[str, ...] = ()  # how the account posts (types, defaults)
     app_fields: tuple[str, ...] = ()  # the OAuth app the credential was issued to
     token_fields: tuple[str, ...] = ()  # tokens beyond the common access/refresh pair
-    # The dates after which the credential stops working; its token status is the earliest.
-    expiry_fields: tuple[str, ...] = ("token_expiry",)
     oauth: OAuth2 | None = None  # how its accounts are connected
     oauth1: OAuth1 | None = None  # a legacy protocol some of its credentials still use
     refresh: RefreshPolicy = RefreshPolicy("refresh_token")  # OAuth 1.0a tokens are never due

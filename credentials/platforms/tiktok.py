@@ -52,7 +52,6 @@ PLATFORM = Platform(
     identity_fields=("username", "open_id"),
     app_fields=("client_key", "client_secret"),
     token_fields=("refresh_token_expiry",),
-    expiry_fields=("token_expiry", "refresh_token_expiry"),
     token_facts=TokenFacts(
         access_token_life="2 hours (24 hours in older documentation)",
         refresh_token="180 days and rotated (365 days in older documentation): always store the newest",
