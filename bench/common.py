@@ -52,6 +52,7 @@ def setup_django(uri, database):
         ALLOWED_HOSTS="testserver",
         TRUSTED_PROXY_COUNT="0",
         SECURE_SSL_REDIRECT="false",
+        CONSOLE_PUBLIC_URL="http://testserver",
         MONGODB_URI=uri,
         MONGODB_NAME=database,
         CREDENTIALS_ENCRYPTION_KEYS=os.environ.get("BENCH_KEYS", "4rA0qk8a3G2iVw1O9YFz5bB1U3c6kq9vHq0Zl8H5p2E="),

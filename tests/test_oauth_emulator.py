@@ -510,6 +510,29 @@ def test_x_revocation_of_a_refresh_token_ends_its_grant(emu):
     assert refused.json()["error"] == "invalid_grant"
 
 
+def test_minted_tokens_are_the_stores_own_each_on_a_grant_of_its_own(emu):
+    minted = emu.mint_tokens("twitter", 3, account=1, scopes=["tweet.read", "users.read", "offline.access"])
+    assert len({answer["refresh_token"] for answer in minted}) == 3
+    assert minted[0]["token_type"] == "bearer" and minted[0]["expires_in"] == 7200
+    assert minted[0]["scope"] == "tweet.read users.read offline.access"
+    assert users_me(emu, minted[0]["access_token"]).json()["data"]["username"] == "emulated_two"
+    # They refresh and rotate as exchanged ones do, and a replay kills only its own chain.
+    first = x_token(emu, {"grant_type": "refresh_token", "refresh_token": minted[0]["refresh_token"]}).json()
+    assert first["refresh_token"] not in {answer["refresh_token"] for answer in minted}
+    replay = x_token(emu, {"grant_type": "refresh_token", "refresh_token": minted[0]["refresh_token"]})
+    assert replay.json()["error"] == "invalid_grant"
+    assert users_me(emu, first["access_token"]).status_code == 401
+    other = x_token(emu, {"grant_type": "refresh_token", "refresh_token": minted[1]["refresh_token"]})
+    assert other.status_code == 200, "another minted grant is untouched"
+    assert "refresh_token" not in emu.mint_tokens("twitter", 1, scopes=["tweet.read", "users.read"])[0]
+    youtube = emu.mint_tokens("youtube", 1, account="UCemulatorChannel000002")[0]
+    assert youtube["refresh_token"] and channels(emu, youtube["access_token"]).json()["items"][0]["id"] == (
+        "UCemulatorChannel000002"
+    )
+    with pytest.raises(ValueError):
+        emu.mint_tokens("twitter", 1, scopes=["no.such"])
+
+
 # --- LinkedIn --------------------------------------------------------------------------------
 
 

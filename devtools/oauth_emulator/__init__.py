@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from . import accounts as _accounts
 from .browser import ConsentPageError, answer_consent
 from .clients import CLIENTS, OAUTH1_CONSUMER, PLATFORM_KEYS, app_environment
+from .oauth2 import OAuth2Family
 from .server import Emulator, EmulatorServer, origin_overrides
 from .web import Response, json_answer
 
@@ -149,6 +150,36 @@ class RunningEmulator:
     def set_latency(self, seconds):
         """Every answer waits `seconds` first, as a distant platform's would (the benchmark's 50 ms)."""
         self._emulator.knobs.latency = seconds
+
+    def mint_tokens(self, platform_key, count, account=0, scopes=None):
+        """Development only (benchmarks): `count` token answers for this platform's emulated app, as
+        many consents of `account` and their code exchanges would give, written to the same store
+        (so they refresh, rotate, revoke and expire as any), without pages or HTTP.
+
+        `account`: an index, an account's id or an account dict from `.accounts()`; `scopes`: the
+        scopes granted (default: every scope the platform knows, offline access included).
+        Each answer is the token endpoint's JSON for a code exchange, as a dict.
+        """
+        _check(platform_key)
+        family = next(
+            family
+            for family in self._emulator.families
+            if isinstance(family, OAuth2Family) and platform_key in family.platforms
+        )
+        known = family.accounts()
+        if isinstance(account, int):
+            chosen = known[account]
+        else:
+            wanted = account[family.account_key] if isinstance(account, dict) else account
+            chosen = next((a for a in known if a[family.account_key] == wanted), None)
+            if chosen is None:
+                raise ValueError(f"{platform_key} has no account {wanted!r}")
+        if scopes is None:
+            scopes = sorted(family.known_scopes)
+        unknown = [scope for scope in scopes if scope not in family.known_scopes]
+        if unknown:
+            raise ValueError(f"{platform_key} knows no scope {unknown[0]!r}")
+        return family.mint(platform_key, chosen, tuple(scopes), count)
 
     def advance_clock(self, seconds):
         """Move the emulator's clock forward: codes (10 min) and tokens expire without waiting."""

@@ -12,6 +12,9 @@ from .state import CODE_LIFETIME, Grant
 from .web import Refusal, Route, html_answer, json_answer, redirect
 
 PKCE_VERIFIER = re.compile(r"[A-Za-z0-9\-._~]{43,128}")
+# What an app asking for offline access sends at authorize (Google's access_type, Reddit's
+# duration; X asks with the offline.access scope instead): minted grants issue refresh tokens.
+MINT_OFFLINE_PARAMS = {"access_type": "offline", "duration": "permanent"}
 
 
 def s256(verifier):
@@ -294,6 +297,29 @@ class OAuth2Family:
         if not self.store.spend(code):
             raise self.bad_code("The authorization code was already used")
         return self.issue(grant)
+
+    def mint(self, platform, account, scopes, count):
+        """Development only (benchmarks): `count` token answers as `count` consents of `account` to
+        `platform`'s app granting `scopes`, then their code exchanges, would give; no HTTP, no pages.
+
+        Each pair gets a grant of its own, as each consent does, so one revoked or replayed chain
+        leaves the others alive; refresh tokens are issued as to an app asking for offline access.
+        """
+        offline = self.issues_refresh_token(MINT_OFFLINE_PARAMS, scopes)
+        answers = []
+        for _ in range(count):
+            grant = Grant(
+                family=self.key,
+                platform=platform,
+                client_id=CLIENTS[platform][0],
+                account=account,
+                scopes=scopes,
+                asked=scopes,
+                redirect_uri="http://127.0.0.1/minted",
+                offline=offline,
+            )
+            answers.append(self.token_answer(*self.issue(grant)))
+        return answers
 
     def issue(self, grant, *, with_refresh=True):
         access = self.store.issue("access", grant, self.access_lifetime, prefix=self.token_prefixes[0])
