@@ -110,7 +110,7 @@ def run(database):
     started = time.perf_counter()
     one = str(collection.find_one(tokenless, {"_id": 1})["_id"])
     response = client.post(
-        changelist + "?token_status=none",
+        changelist + "?health=no_token",
         {"action": "deactivate_selected", "post": "yes", "select_across": "1", ACTION_CHECKBOX_NAME: [one]},
     )
     console = time.perf_counter() - started
