@@ -17,19 +17,11 @@ from django.utils import timezone
 
 from credentials.platforms import REGISTRY
 from tenancy.models import TenantAccess
+from tests.admin_pages import html, messages_of, url
 from tests.factories import FACTORIES
 
 SENTINEL = "SENTINEL-admin-9d41"
 Twitter = REGISTRY["twitter"].model
-
-
-def url(model, action, *args):
-    return reverse(f"admin:credentials_{model._meta.model_name}_{action}", args=args)
-
-
-def html(response):
-    assert response.status_code == 200, response.status_code
-    return response.content.decode()
 
 
 @pytest.fixture
@@ -44,11 +36,6 @@ def tenants(db):
         "globex": [make(customer_id="globex", name="globex main", is_active=True)],
         "initech": [make(customer_id="initech", name="initech main", is_active=True, access_token=SENTINEL)],
     }
-
-
-def messages_of(response):
-    """The messages this request added (earlier ones wait in the session until shown)."""
-    return [str(m) for m in response.wsgi_request._messages._queued_messages]
 
 
 def post_action(client, model, action, credentials, **extra):

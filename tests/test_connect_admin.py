@@ -16,24 +16,12 @@ from connect.links import create_link
 from connect.models import ConnectLink, token_hash
 from credentials.platforms import REGISTRY
 from tenancy.models import TenantAccess
+from tests.admin_pages import html, messages_of, url
 from tests.factories import FACTORIES
 
 YouTube = REGISTRY["youtube"].model
 LINK_URL = re.compile(r"http://127\.0\.0\.1:8000/connect/([A-Za-z0-9_-]{40,})/")
 LINKS = reverse("admin:connect_connectlink_changelist")
-
-
-def url(model, action, *args):
-    return reverse(f"admin:credentials_{model._meta.model_name}_{action}", args=args)
-
-
-def html(response):
-    assert response.status_code == 200, response.status_code
-    return response.content.decode()
-
-
-def messages_of(response):
-    return [str(m) for m in response.wsgi_request._messages._queued_messages]
 
 
 def link_urls(page):

@@ -19,24 +19,12 @@ from refresh.models import TokenEvent
 from refresh.queue import claim
 from refresh.renewal import client_for
 from tenancy.models import TenantAccess
+from tests.admin_pages import html, messages_of, url
 from tests.factories import FACTORIES
 
 YouTube = REGISTRY["youtube"].model
 Reddit = REGISTRY["reddit"].model
 REDDIT_ACCOUNT = {"user_id": "emu0001", "username": "emulated_redditor_one"}  # the emulator's first
-
-
-def url(model, action, *args):
-    return reverse(f"admin:credentials_{model._meta.model_name}_{action}", args=args)
-
-
-def html(response):
-    assert response.status_code == 200, response.status_code
-    return response.content.decode()
-
-
-def messages_of(response):
-    return [str(m) for m in response.wsgi_request._messages._queued_messages]
 
 
 def reload(credential):
