@@ -7,6 +7,7 @@ Run as many as needed, on any hosts: they share the work through the leases alon
 import itertools
 import logging
 import threading
+import time
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
 from django.db import close_old_connections, connection
@@ -29,6 +30,9 @@ class Worker:
         self.renewed = 0
         self._stop = threading.Event()
         self._platforms = itertools.cycle(REGISTRY.values())
+        # A platform found with nothing due is not asked again until the next poll: most of
+        # the time most platforms have nothing due, and each ask is a database round trip.
+        self._idle_until = {}
 
     def stop(self):
         self._stop.set()
@@ -38,9 +42,12 @@ class Worker:
         database = connection.database
         for _ in range(len(REGISTRY)):
             platform = next(self._platforms)
+            if self._idle_until.get(platform.key, 0) > time.monotonic():
+                continue
             document = claim_due(database[platform.collection], self.name, self.lease_seconds)
             if document is not None:
                 return platform, document
+            self._idle_until[platform.key] = time.monotonic() + self.poll_seconds
         return None
 
     def _renew(self, platform, document):
