@@ -61,11 +61,10 @@ def same_account(platform, credential, account):
 
 def _issued_alike(platform, link, credential):
     """Whether the link's tokens would work for `credential`: same protocol, same app."""
-    oauth1 = link.protocol == ConnectLink.Protocol.OAUTH1
-    if platform.uses_oauth1(credential) != oauth1:
+    if platform.uses_oauth1(credential) != link.uses_oauth1:
         return False
     try:
-        return app_credentials(platform, credential, oauth1=oauth1).client_id == link.app_client_id
+        return app_credentials(platform, credential, oauth1=link.uses_oauth1).client_id == link.app_client_id
     except AppNotConfigured:
         return False
 
@@ -143,9 +142,8 @@ def save_connection(link, token, account, scopes):
 
 def _fill(credential, platform, link, token, account, scopes, now):
     """Set the connection's fields on `credential`; the names of those whose value changed."""
-    refresh_expiry_field = "refresh_token_expiry" if hasattr(credential, "refresh_token_expiry") else None
     values = {
-        **token_values(token, now, refresh_expiry_field=refresh_expiry_field),
+        **token_values(token, now, credential),
         "scopes": list(scopes),
         "is_authenticated": True,
         # A reconnect starts its health afresh.
@@ -166,7 +164,6 @@ def _fill(credential, platform, link, token, account, scopes, now):
     ]
     for name, value in values.items():
         setattr(credential, name, value)
-    credential.health = None  # not the last verdict of a dead token: what it is now
     credential.health = health_of(platform, credential, now)[0]
     stamp = f"connect link {link.pk} (sent by {link.created_by_name})"[:150]
     credential.updated_by = stamp

@@ -23,7 +23,7 @@ from oauth.token_answer import granted_scopes
 from .completion import check_target, save_connection
 from .failures import ASK_FOR_A_NEW_LINK, START_AGAIN, ConnectFailed
 from .links import callback_url
-from .models import ConnectFlow, ConnectLink, LinkStatus, new_token, token_hash
+from .models import ConnectFlow, LinkStatus, new_token, token_hash
 
 log = logging.getLogger("connect")
 FLOW_MINUTES = 15
@@ -58,9 +58,8 @@ def _unsealed(flow, field, stored):
 
 
 def _app(link, platform, credential):
-    oauth1 = link.protocol == ConnectLink.Protocol.OAUTH1
     try:
-        app = app_credentials(platform, credential, oauth1=oauth1)
+        app = app_credentials(platform, credential, oauth1=link.uses_oauth1)
     except AppNotConfigured as exc:
         raise ConnectFailed(
             "This link cannot be used right now", ASK_FOR_A_NEW_LINK, reason=f"link {link.pk}: {exc}"
@@ -91,7 +90,7 @@ def start(link, browser_secret):
         expires_at=now + timedelta(minutes=FLOW_MINUTES),
     )
     try:
-        if link.protocol == ConnectLink.Protocol.OAUTH1:
+        if link.uses_oauth1:
             client = OAuth1Client(platform.oauth1, app, user_agent=platform.oauth.user_agent)
             # OAuth 1.0a has no state parameter: the callback URL carries ours.
             request_token, request_secret = client.request_token(
@@ -181,7 +180,7 @@ def finish(platform_key, query, browser_secret):
     credential = check_target(link)
     app = _app(link, platform, credential)
     try:
-        if link.protocol == ConnectLink.Protocol.OAUTH1:
+        if link.uses_oauth1:
             token, accounts, scopes = _finish_oauth1(flow, platform, app, query)
         else:
             token, accounts, scopes = _finish_oauth2(flow, link, platform, app, query)
@@ -262,10 +261,9 @@ def choose_account(flow_id, browser_secret, index):
     accounts = [ConnectedAccount(**account) for account in grant["accounts"]]
     if not 0 <= index < len(accounts):
         raise ConnectFailed("Please choose an account", START_AGAIN, reason=f"link {flow.link_id}: no such choice")
-    if not ConnectFlow.objects.filter(pk=flow.pk, chosen_at=None).update(chosen_at=timezone.now()):
+    # Spent once, and the sealed tokens are not kept once used.
+    if not ConnectFlow.objects.filter(pk=flow.pk, chosen_at=None).update(chosen_at=timezone.now(), sealed_grant=None):
         raise ConnectFailed("This choice was already made", START_AGAIN, reason=f"link {flow.link_id}: choice reused")
-    # The sealed tokens are not kept once used.
-    ConnectFlow.objects.filter(pk=flow.pk).update(sealed_grant=None)
     return save_connection(flow.link, grant["token"], accounts[index], grant["scopes"])
 
 

@@ -76,6 +76,10 @@ class ConnectLink(models.Model):
             return LinkStatus.EXPIRED
         return LinkStatus.OPEN
 
+    @property
+    def uses_oauth1(self):
+        return self.protocol == self.Protocol.OAUTH1
+
     @classmethod
     def usable(cls, now=None):
         """The filter of links that may still start or finish a connection."""

@@ -5,7 +5,6 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
 from credentials.health import health_of
@@ -17,7 +16,7 @@ from oauth.errors import OAuthFailure
 from . import webhook
 from .classify import classify
 from .models import TokenEvent
-from .queue import claim, held_by, worker_name
+from .queue import claim, collection_of, held_by, worker_name
 from .renewal import client_for, renew
 
 log = logging.getLogger("refresh")
@@ -46,7 +45,7 @@ class Result:
 
 def refresh_now(platform, credential, actor):
     """Renew `credential` now, due or not, taking its lease as a worker would."""
-    collection = _collection(platform)
+    collection = collection_of(platform)
     holder = worker_name()
     if claim(collection, credential.credential_id, holder, settings.REFRESH_LEASE_SECONDS) is None:
         return Result(None, "Not refreshed", "another worker is renewing it right now; try again in a moment")
@@ -193,10 +192,9 @@ def _write_test(platform, credential, tested, values, now):
     for name, value in values.items():
         setattr(credential, name, value)
     if values.get("health") != Health.NEEDS_RECONNECT:
-        credential.health = None  # a verdict the test just overturned must not stick
         credential.health = health_of(platform, credential, now)[0]
     update = {name: getattr(credential, name) for name in names}
-    written = _collection(platform).update_one(
+    written = collection_of(platform).update_one(
         {"_id": credential.pk, "access_token": tested.stored()}, {"$set": update}
     )
     if not written.matched_count:
@@ -207,7 +205,7 @@ def _write_test(platform, credential, tested, values, now):
 
 
 def _record_test(credential, actor, started, outcome, summary, detail, changed=()):
-    _event(credential, TokenEvent.Action.TEST, outcome, f"{summary}: {detail}", actor, started)
+    TokenEvent.record(credential, TokenEvent.Action.TEST, outcome, f"{summary}: {detail}", actor, started)
     return Result(outcome, summary, detail, tuple(changed))
 
 
@@ -221,7 +219,7 @@ def disconnect(platform, credential, actor):
     that fails is reported, and the tokens are cleared all the same.
     """
     started = time.monotonic()
-    collection = _collection(platform)
+    collection = collection_of(platform)
     holder = worker_name()
     if claim(collection, credential.credential_id, holder, settings.REFRESH_LEASE_SECONDS) is None:
         return Result(None, "Not disconnected", "a worker is renewing it right now; try again in a moment")
@@ -245,7 +243,7 @@ def disconnect(platform, credential, actor):
         "refresh_lease_holder", "refresh_lease_until", "updated_by",
     ]  # fmt: skip
     cleared.save(update_fields=written)  # the schedule (next_refresh_at, reconnect_by) follows
-    _event(cleared, TokenEvent.Action.DISCONNECT, TokenEvent.Outcome.OK, revoked, actor, started)
+    TokenEvent.record(cleared, TokenEvent.Action.DISCONNECT, TokenEvent.Outcome.OK, revoked, actor, started)
     return Result(TokenEvent.Outcome.OK, "Disconnected", revoked, _changes(was, cleared))
 
 
@@ -276,10 +274,6 @@ def _revoke(platform, credential):
 # --- Shared --------------------------------------------------------------------------------------
 
 
-def _collection(platform):
-    return connection.database[platform.collection]
-
-
 def _reread(credential):
     return type(credential)._default_manager.filter(pk=credential.pk).first()
 
@@ -299,16 +293,3 @@ def _changes(was, after):
         return ()
     now = _snapshot(after)
     return tuple(name for name, value in was.items() if name not in NOT_HISTORY and now[name] != value)
-
-
-def _event(credential, action, outcome, reason, actor, started):
-    TokenEvent.objects.create(
-        credential_id=credential.credential_id,
-        platform=credential.platform,
-        customer_id=credential.customer_id,
-        action=action,
-        outcome=outcome,
-        reason=reason[:300],
-        duration_ms=round((time.monotonic() - started) * 1000),
-        actor=actor,
-    )

@@ -1,5 +1,7 @@
 """The audit of token work: every refresh, test and disconnect, by a worker or a person."""
 
+import time
+
 from django.db import models
 from django.utils import timezone
 
@@ -33,3 +35,17 @@ class TokenEvent(models.Model):
 
     def __str__(self):
         return f"{self.action} of {self.credential_id}: {self.outcome}"
+
+    @classmethod
+    def record(cls, credential, action, outcome, reason, actor, started):
+        """One event for `credential`; `started` is the time.monotonic() the work began."""
+        return cls.objects.create(
+            credential_id=credential.credential_id,
+            platform=credential.platform,
+            customer_id=credential.customer_id,
+            action=action,
+            outcome=outcome,
+            reason=reason[:300],
+            duration_ms=round((time.monotonic() - started) * 1000),
+            actor=actor,
+        )

@@ -9,10 +9,16 @@ import os
 import socket
 import uuid
 
+from django.db import connection
 from django.utils import timezone
 from pymongo import ReturnDocument
 
 NOW = "$$NOW"
+
+
+def collection_of(platform):
+    """The platform's credential collection, through Django's connection (raw pymongo)."""
+    return connection.database[platform.collection]
 
 
 def worker_name():

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
 from credentials.health import health_of
@@ -26,7 +25,7 @@ from oauth.token_answer import granted_scopes, token_values
 from . import webhook
 from .classify import classify
 from .models import TokenEvent
-from .queue import held_by, still_held
+from .queue import collection_of, held_by, still_held
 
 log = logging.getLogger("refresh")
 
@@ -62,7 +61,7 @@ def renew(platform, credential, holder, actor):
     spent_field = "refresh_token" if method == "refresh_token" else "access_token"
     spent = {spent_field: getattr(credential, spent_field).stored()}
     # Spending a refresh token twice kills X's whole chain: not after the lease ran out.
-    if not still_held(_collection(platform), credential.credential_id, holder, settings.REFRESH_LEASE_SECONDS):
+    if not still_held(collection_of(platform), credential.credential_id, holder, settings.REFRESH_LEASE_SECONDS):
         return _record(credential, actor, started, LOST)
     try:
         client = client_for(platform, credential)
@@ -75,9 +74,7 @@ def renew(platform, credential, holder, actor):
         return _failed(platform, credential, holder, actor, started, now, spent, failure)
     except OAuthFailure as failure:
         return _failed(platform, credential, holder, actor, started, now, spent, failure)
-    values = token_values(
-        token, now, refresh_expiry_field="refresh_token_expiry" if hasattr(credential, "refresh_token_expiry") else None
-    )
+    values = token_values(token, now, credential)
     if (scopes := granted_scopes(token)) is not None:
         values["scopes"] = scopes
     values.update(
@@ -123,35 +120,21 @@ def _write(platform, credential, holder, spent, values, now, *, schedule=True):
     if schedule:
         credential.next_refresh_at = platform.next_refresh_at(credential, now)
     credential.reconnect_by = platform.reconnect_by(credential, now)
-    if credential.health != Health.NEEDS_RECONNECT or credential.is_authenticated:
-        credential.health = health_of(platform, credential, now)[0]
+    credential.health = health_of(platform, credential, now)[0]
     update = {
         name: getattr(credential, name).stored() if name in platform.secret_fields else getattr(credential, name)
         for name in {*values, "next_refresh_at", "reconnect_by", "health"}
     }
     update.update(last_refresh_attempt_at=now, refresh_lease_holder=None, refresh_lease_until=None)
-    written = _collection(platform).update_one({"_id": credential.pk, **held_by(holder), **spent}, {"$set": update})
+    written = collection_of(platform).update_one({"_id": credential.pk, **held_by(holder), **spent}, {"$set": update})
     if written.matched_count:
         return True
     log.info("refresh of %s: another writer changed it or the lease ran out; left as it is", credential.credential_id)
     return False
 
 
-def _collection(platform):
-    return connection.database[platform.collection]
-
-
 def _record(credential, actor, started, outcome):
-    TokenEvent.objects.create(
-        credential_id=credential.credential_id,
-        platform=credential.platform,
-        customer_id=credential.customer_id,
-        action=TokenEvent.Action.REFRESH,
-        outcome=outcome.outcome,
-        reason=outcome.reason[:300],
-        duration_ms=round((time.monotonic() - started) * 1000),
-        actor=actor,
-    )
+    TokenEvent.record(credential, TokenEvent.Action.REFRESH, outcome.outcome, outcome.reason, actor, started)
     if outcome.outcome != TokenEvent.Outcome.OK:
         log.warning("refresh of %s: %s %s", credential.credential_id, outcome.outcome, outcome.reason)
     return outcome

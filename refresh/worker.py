@@ -10,11 +10,11 @@ import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
-from django.db import close_old_connections, connection
+from django.db import close_old_connections
 
 from credentials.platforms import REGISTRY
 
-from .queue import claim_due, worker_name
+from .queue import claim_due, collection_of, worker_name
 from .renewal import renew
 
 log = logging.getLogger("refresh")
@@ -39,12 +39,11 @@ class Worker:
 
     def claim_next(self):
         """(platform, document) of a due credential of any platform, taking turns; or None."""
-        database = connection.database
         for _ in range(len(REGISTRY)):
             platform = next(self._platforms)
             if self._idle_until.get(platform.key, 0) > time.monotonic():
                 continue
-            document = claim_due(database[platform.collection], self.name, self.lease_seconds)
+            document = claim_due(collection_of(platform), self.name, self.lease_seconds)
             if document is not None:
                 return platform, document
             self._idle_until[platform.key] = time.monotonic() + self.poll_seconds
