@@ -33,7 +33,7 @@ def validate_credential_id(value):
 
 
 class Health(models.TextChoices):
-    """What a credential's refresh path says of it, as the console shows it (see refresh.health)."""
+    """What a credential's refresh path says of it, as the console shows it (see credentials.health)."""
 
     WORKING = "working", "Working"
     REFRESH_DUE = "refresh_due", "Refresh due"

@@ -62,7 +62,7 @@ class OAuth2:
     # Sent as User-Agent on every call; Reddit refuses generic ones.
     user_agent: str = "credentials-console/1.0"
     # After connecting: find_accounts(api, token) -> [ConnectedAccount], the identity lookup.
-    # `api` (oauth.platform_api.PlatformAPI) makes the platform's calls; `token` is the token
+    # `api` (oauth.client.PlatformClient) makes the platform's calls; `token` is the token
     # answer (after `exchange`). Required: a credential never saves without its identity.
     find_accounts: Callable | None = None
     # exchange(api, token) -> token: what to keep instead of the code's token (Facebook's
