@@ -11,7 +11,7 @@ from datetime import datetime
 
 from django import forms
 from django.conf import settings
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.admin.utils import display_for_value, unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 
-from credentials.actions import report
+from credentials.actions import bounded_selection, report
 from credentials.admin_filters import TenantFilter
 from credentials.platforms import REGISTRY
 from tenancy.scope import TenantScope
@@ -350,13 +350,9 @@ class CredentialConnectMixin:
 
     @admin.action(description="Create reconnect links for selected credentials", permissions=["change"])
     def create_reconnect_links(self, request, queryset):
-        credentials = list(queryset[: BULK_LINK_LIMIT + 1])
-        if len(credentials) > BULK_LINK_LIMIT:
-            self.message_user(
-                request,
-                f"Select at most {BULK_LINK_LIMIT} credentials to make reconnect links for; no link was made.",
-                messages.ERROR,
-            )
+        refusal = f"Select at most {BULK_LINK_LIMIT} credentials to make reconnect links for; no link was made."
+        credentials = bounded_selection(self, request, queryset, BULK_LINK_LIMIT, refusal)
+        if credentials is None:
             return None
         made = []
         for credential in credentials:

@@ -55,6 +55,16 @@ def apply_update(modeladmin, request, queryset, **values):
     return changed
 
 
+def bounded_selection(modeladmin, request, queryset, limit, refusal):
+    """The selection as a list, or None (and `refusal` said) when it holds more than `limit`:
+    for actions that call a platform or show a page per credential."""
+    selected = list(queryset[: limit + 1])
+    if len(selected) > limit:
+        modeladmin.message_user(request, refusal, messages.ERROR)
+        return None
+    return selected
+
+
 def report(modeladmin, request, verb, changed, skipped):
     """`skipped`: [(count, reason)]."""
     parts = [f"{verb} {changed} {model_ngettext(modeladmin.opts, changed)}"]

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator, capfirst, get_text_list
 
+from credentials.actions import bounded_selection
 from credentials.health import NEEDS_A_PERSON, health_of
 from credentials.models import Health
 
@@ -197,13 +198,9 @@ class CredentialHealthMixin:
 
     def _bulk(self, request, queryset, method):
         words = TOKEN_ACTIONS[method][1]
-        credentials = list(queryset[: BULK_LIMIT + 1])
-        if len(credentials) > BULK_LIMIT:
-            self.message_user(
-                request,
-                f"{words} calls the platform once per credential: select at most {BULK_LIMIT}; nothing was done.",
-                messages.ERROR,
-            )
+        refusal = f"{words} calls the platform once per credential: select at most {BULK_LIMIT}; nothing was done."
+        credentials = bounded_selection(self, request, queryset, BULK_LIMIT, refusal)
+        if credentials is None:
             return None
         if not credentials:
             self.message_user(request, "None of the selected credentials is yours to change; nothing was done.")
