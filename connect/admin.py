@@ -18,7 +18,6 @@ from django.db.models import Q
 from django.http import Http404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 
@@ -106,15 +105,9 @@ class StatusFilter(admin.SimpleListFilter):
         return LinkStatus.choices
 
     def queryset(self, request, queryset):
-        now = timezone.now()
-        # ConnectLink.status() as a query: revoked wins over used, used over expired.
-        conditions = {
-            LinkStatus.OPEN: ConnectLink.usable(now),
-            LinkStatus.USED: Q(revoked_at=None, spent_at__isnull=False),
-            LinkStatus.REVOKED: Q(revoked_at__isnull=False),
-            LinkStatus.EXPIRED: Q(revoked_at=None, spent_at=None, expires_at__lte=now),
-        }
-        return queryset.filter(conditions[self.value()]) if self.value() in conditions else queryset
+        if self.value() not in LinkStatus.values:
+            return queryset
+        return queryset.filter(ConnectLink.status_q(self.value()))
 
 
 class CredentialFilter(admin.SimpleListFilter):

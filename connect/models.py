@@ -81,9 +81,20 @@ class ConnectLink(models.Model):
         return self.protocol == self.Protocol.OAUTH1
 
     @classmethod
+    def status_q(cls, status, now=None):
+        """`status()` as a query: revoked wins over used, used over expired."""
+        now = now or timezone.now()
+        return {
+            LinkStatus.OPEN: models.Q(revoked_at=None, spent_at=None, expires_at__gt=now),
+            LinkStatus.USED: models.Q(revoked_at=None, spent_at__isnull=False),
+            LinkStatus.REVOKED: models.Q(revoked_at__isnull=False),
+            LinkStatus.EXPIRED: models.Q(revoked_at=None, spent_at=None, expires_at__lte=now),
+        }[status]
+
+    @classmethod
     def usable(cls, now=None):
         """The filter of links that may still start or finish a connection."""
-        return models.Q(revoked_at=None, spent_at=None, expires_at__gt=now or timezone.now())
+        return cls.status_q(LinkStatus.OPEN, now)
 
 
 class ConnectFlow(models.Model):

@@ -432,3 +432,17 @@ def test_missing_scopes_in_the_overview(staff_client, linkedin):
     rows = page.split('id="needs-attention"')[1].split("</table>")[0].split("<tr>")
     lacking = sorted(re.search(r">([^<]+)</a>", row).group(1) for row in rows if "health-missing_scope" in row)
     assert lacking == ["org lacking", "person lacking", "post_as unset", "x lacking"]
+
+
+def test_each_status_filter_finds_the_links_of_that_status(channels):
+    from connect.models import LinkStatus
+
+    now = timezone.now()
+    links = [link_for(channels["acme"])[0] for _ in range(5)]
+    ConnectLink.objects.filter(pk=links[1].pk).update(spent_at=now)
+    ConnectLink.objects.filter(pk=links[2].pk).update(revoked_at=now, spent_at=now)  # revoked wins over used
+    ConnectLink.objects.filter(pk=links[3].pk).update(expires_at=now - timedelta(hours=1))
+    ConnectLink.objects.filter(pk=links[4].pk).update(spent_at=now, expires_at=now - timedelta(hours=1))
+    for status in LinkStatus.values:
+        found = {link.pk for link in ConnectLink.objects.filter(ConnectLink.status_q(status))}
+        assert found == {link.pk for link in ConnectLink.objects.all() if link.status() == status}, status
