@@ -108,16 +108,56 @@ def test_two_workers_racing_refresh_each_credential_once_and_no_chain_dies(conne
     assert TokenEvent.objects.filter(credential_id__in=ids, outcome="ok").count() == 2 * len(credentials)
 
 
-def test_a_worker_that_dies_holding_a_lease_leaves_it_to_another(connected, settings):
-    credential = connected("reddit")
-    collection = credential._meta.db_table
-    from django.db import connection
+def run_out(collection, credential):
+    """The lease runs out by the server's clock, as it would a lease's length after its holder died."""
+    collection.update_one(
+        {"credential_id": credential.credential_id},
+        [{"$set": {"refresh_lease_until": {"$subtract": ["$$NOW", 1000]}}}],
+    )
 
-    assert claim(connection.database[collection], credential.credential_id, "dead-worker", 0.3)
+
+def test_a_held_lease_is_left_alone_until_it_runs_out(connected, mongo_db):
+    credential = connected("reddit")
+    collection = mongo_db[credential._meta.db_table]
+
+    assert claim(collection, credential.credential_id, "dead-worker", 600)
     assert run_once().renewed == 0, "the lease is still held"
-    time.sleep(0.5)
+    run_out(collection, credential)
     assert run_once().renewed == 1
     assert reload(credential).access_token.reveal() != credential.access_token.reveal()
+
+
+def test_a_worker_killed_mid_refresh_leaves_it_to_another(connected, manage, mongo_db, emulated_platforms):
+    """A real `refresh_tokens` process is killed (SIGKILL) while its refresh is in flight at the
+    platform; once its lease runs out, another worker renews the credential."""
+    credential = connected("reddit")
+    collection = mongo_db[credential._meta.db_table]
+    emulated_platforms.set_latency(5)  # the killed worker's refresh stays in flight
+    env = {
+        "OAUTH_ORIGIN_OVERRIDES": emulated_platforms.origin_overrides_json(),
+        "REFRESH_LEASE_SECONDS": "60",
+        **emulated_platforms.app_environment(),
+    }
+    worker = manage("refresh_tokens", database=mongo_db.name, env=env, background=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not (collection.find_one({"credential_id": credential.credential_id}) or {}).get("refresh_lease_holder"):
+            assert worker.poll() is None and time.monotonic() < deadline, "the worker never claimed it"
+            time.sleep(0.1)
+        time.sleep(0.5)
+    finally:
+        worker.kill()
+        worker.communicate()
+        emulated_platforms.set_latency(0)
+    killed = reload(credential)
+    assert killed.refresh_lease_holder and killed.access_token.reveal() == credential.access_token.reveal()
+
+    assert run_once().renewed == 0, "the dead worker's lease still holds it"
+    run_out(collection, credential)
+    assert run_once().renewed == 1
+    renewed = reload(credential)
+    assert renewed.access_token.reveal() != credential.access_token.reveal() and renewed.health == Health.WORKING
+    assert renewed.refresh_lease_holder is None
 
 
 def test_a_paused_worker_past_its_lease_writes_nothing_and_spends_no_token(connected, emulated_platforms):
