@@ -210,7 +210,7 @@ def issue_tokens(emulated_platforms):
 
 
 @pytest.fixture
-def connected(issue_tokens):
+def connected(db, issue_tokens):
     """A credential holding real emulator tokens through the platform's default app, due now
     unless `token_expiry` says otherwise."""
     from django.utils import timezone

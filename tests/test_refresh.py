@@ -323,3 +323,37 @@ def test_racing_workers_keep_a_rotating_chain_alive_at_oidc_provider(db, oauth_s
             assert renewed.refresh_token.reveal() != credential.refresh_token.reveal(), "rotated and stored"
         type(credentials[0]).objects.update(next_refresh_at=timezone.now())
         credentials = [reload(credential) for credential in credentials]
+
+
+def test_a_token_shorter_lived_than_the_margin_is_renewed_at_half_its_life():
+    youtube, now = REGISTRY["youtube"], timezone.now()
+    hour = FACTORIES["youtube"].build(access_token="t", refresh_token="r", last_token_refresh=now,
+                                      token_expiry=now + timedelta(hours=1))  # fmt: skip
+    assert youtube.next_refresh_at(hour, now) == hour.token_expiry - timedelta(minutes=10)
+    short = FACTORIES["youtube"].build(access_token="t", refresh_token="r", last_token_refresh=now,
+                                       token_expiry=now + timedelta(minutes=2))  # fmt: skip
+    assert youtube.next_refresh_at(short, now) == now + timedelta(minutes=1)
+    instagram = FACTORIES["instagram"].build(access_token="t", last_token_refresh=now,
+                                             token_expiry=now + timedelta(minutes=2))  # fmt: skip
+    assert REGISTRY["instagram"].next_refresh_at(instagram, now) == now + timedelta(minutes=1), "not after it died"
+
+
+@pytest.mark.parametrize("platform_key", ["twitter", "facebook"])
+def test_a_running_worker_keeps_short_lived_tokens_alive_past_their_life(platform_key, connected, emulated_platforms):
+    """The emulator's demo cap: access tokens of 2 s. A worker left running renews each before it dies."""
+    emulated_platforms.cap_access_lifetime(2)
+    try:
+        credential = connected(platform_key, token_expiry=timezone.now() + timedelta(seconds=2),
+                               last_token_refresh=timezone.now())  # fmt: skip
+        worker = Worker(concurrency=2, poll_seconds=0.2)
+        thread = threading.Thread(target=worker.run)
+        thread.start()
+        time.sleep(5)
+        worker.stop()
+        thread.join(30)
+    finally:
+        emulated_platforms.cap_access_lifetime(None)
+    events = TokenEvent.objects.filter(credential_id=credential.credential_id)
+    assert events.count() >= 2 and {event.outcome for event in events} == {"ok"}, "renewed again and again"
+    alive = reload(credential)
+    assert alive.is_authenticated and alive.refresh_failures == 0 and alive.health == Health.WORKING

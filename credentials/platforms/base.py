@@ -163,9 +163,15 @@ class Platform:
         """When the refresher should renew the credential next: None when never (no expiry, no way)."""
         if credential.token_expiry is None or not self.renewable(credential, now):
             return None
-        due = credential.token_expiry - self.refresh.ahead
-        if self.refresh.min_age and credential.last_token_refresh:
-            due = max(due, credential.last_token_refresh + self.refresh.min_age)
+        ahead, min_age = self.refresh.ahead, self.refresh.min_age
+        if credential.last_token_refresh and credential.token_expiry > credential.last_token_refresh:
+            # A token living shorter than the policy's margins assume (a platform's change, a demo's
+            # emulator) is renewed at half its life, not at once and again at every poll.
+            half_life = (credential.token_expiry - credential.last_token_refresh) / 2
+            ahead, min_age = min(ahead, half_life), min(min_age, half_life)
+        due = credential.token_expiry - ahead
+        if min_age and credential.last_token_refresh:
+            due = max(due, credential.last_token_refresh + min_age)
         return due
 
     def reconnect_by(self, credential, now):

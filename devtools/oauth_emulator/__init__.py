@@ -151,6 +151,11 @@ class RunningEmulator:
         """Every answer waits `seconds` first, as a distant platform's would (the benchmark's 50 ms)."""
         self._emulator.knobs.latency = seconds
 
+    def cap_access_lifetime(self, seconds):
+        """Demos and tests: every access token that can be renewed lives at most `seconds` (None: as the
+        platform's), so a refresher is seen keeping credentials alive within minutes."""
+        self._emulator.knobs.access_lifetime_cap = seconds
+
     def mint_tokens(self, platform_key, count, account=0, scopes=None):
         """Development only (benchmarks): `count` token answers for this platform's emulated app, as
         many consents of `account` and their code exchanges would give, written to the same store

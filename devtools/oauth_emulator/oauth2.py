@@ -49,6 +49,7 @@ class OAuth2Family:
     access_lifetime = 3600
     refresh_lifetime = None  # None: until revoked
     refreshes = True  # the platform issues refresh tokens at all
+    renews_access = True  # its access tokens can be renewed (refreshed or exchanged), so a demo may shorten them
     # What a refresh does to the refresh token: None keeps it; "refuse-spent" rotates it and
     # refuses the spent one; "replay-revokes-grant" rotates it and a replayed spent one
     # revokes the whole grant (RFC 9700's refresh token replay detection).
@@ -321,8 +322,13 @@ class OAuth2Family:
             answers.append(self.token_answer(*self.issue(grant)))
         return answers
 
+    def access_life(self, lifetime):
+        """`lifetime`, or the demo's shorter cap (Knobs.access_lifetime_cap) where the token can be renewed."""
+        cap = self.knobs.access_lifetime_cap
+        return min(lifetime, cap) if cap and self.renews_access else lifetime
+
     def issue(self, grant, *, with_refresh=True):
-        access = self.store.issue("access", grant, self.access_lifetime, prefix=self.token_prefixes[0])
+        access = self.store.issue("access", grant, self.access_life(self.access_lifetime), prefix=self.token_prefixes[0])
         refresh = None
         if with_refresh and grant.offline and grant.platform not in self.knobs.omit_refresh:
             refresh = self.store.issue("refresh", grant, self.refresh_lifetime, prefix=self.token_prefixes[1])

@@ -114,6 +114,8 @@ class Knobs:
     failures: dict = field(default_factory=dict)  # platform -> [(status, body)], next first
     seen: dict = field(default_factory=dict)  # platform -> [request dicts], oldest first
     latency: float = 0.0  # seconds every answer waits, as a platform far away would (benchmarks)
+    # Demos: a renewable access token lives at most this many seconds, so renewals show within minutes.
+    access_lifetime_cap: int | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def record(self, platforms, request):

@@ -94,7 +94,7 @@ class Facebook(OAuth2Family):
         if current is None or not current.alive(self.store.now()) or current.grant.client_id != client_id:
             raise self.invalid_token()
         long_lived = self.store.issue(
-            "access", current.grant, LONG_LIVED, prefix=self.token_prefixes[0], long_lived=True
+            "access", current.grant, self.access_life(LONG_LIVED), prefix=self.token_prefixes[0], long_lived=True
         )
         return long_lived, None
 

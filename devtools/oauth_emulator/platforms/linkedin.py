@@ -35,6 +35,7 @@ class LinkedIn(OAuth2Family):
     access_lifetime = 5_184_000  # 60 days
     # Refresh tokens go to approved partner apps only; the emulated app is not one.
     refreshes = False
+    renews_access = False  # nothing renews it: a demo's short cap would only break it
     token_prefixes = ("AQemu", "")
 
     def other_grant(self, grant_type, params, client_id):
