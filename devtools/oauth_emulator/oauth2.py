@@ -328,7 +328,9 @@ class OAuth2Family:
         return min(lifetime, cap) if cap and self.renews_access else lifetime
 
     def issue(self, grant, *, with_refresh=True):
-        access = self.store.issue("access", grant, self.access_life(self.access_lifetime), prefix=self.token_prefixes[0])
+        access = self.store.issue(
+            "access", grant, self.access_life(self.access_lifetime), prefix=self.token_prefixes[0]
+        )
         refresh = None
         if with_refresh and grant.offline and grant.platform not in self.knobs.omit_refresh:
             refresh = self.store.issue("refresh", grant, self.refresh_lifetime, prefix=self.token_prefixes[1])
