@@ -91,7 +91,7 @@ def start(link, browser_secret):
     )
     try:
         if link.uses_oauth1:
-            client = OAuth1Client(platform.oauth1, app, user_agent=platform.oauth.user_agent)
+            client = OAuth1Client.of(platform, app)
             # OAuth 1.0a has no state parameter: the callback URL carries ours.
             request_token, request_secret = client.request_token(
                 f"{callback_url(platform)}?{urlencode({'state': state})}"
@@ -233,7 +233,7 @@ def _finish_oauth1(flow, platform, app, query):
             START_AGAIN,
             reason=f"link {flow.link_id}: OAuth 1.0a callback does not match its request token",
         )
-    client = OAuth1Client(platform.oauth1, app, user_agent=platform.oauth.user_agent)
+    client = OAuth1Client.of(platform, app)
     secret = _unsealed(flow, "request_token_secret", flow.sealed_secret)
     answer = client.access_token(flow.request_token, secret, query["oauth_verifier"])
     token = {"access_token": answer["oauth_token"], "token_secret": answer["oauth_token_secret"]}

@@ -94,7 +94,7 @@ class PlatformClient:
     def exchange_code(self, code, *, code_verifier=None):
         """The token response for an authorization code, as the platform sent it."""
         extra = {"code_verifier": code_verifier} if code_verifier else {}
-        return self._call(
+        return self._token(
             lambda session, url: session.fetch_token(
                 url, code=code, grant_type="authorization_code", method=self.declaration.token_request_method, **extra
             ),
@@ -103,7 +103,7 @@ class PlatformClient:
 
     def refresh(self, refresh_token):
         """The token response for a refresh; without a new refresh token, the one given is kept."""
-        return self._call(
+        return self._token(
             lambda session, url: session.refresh_token(url, refresh_token=refresh_token),
             self.declaration.token_url,
         )
@@ -111,7 +111,7 @@ class PlatformClient:
     def grant(self, grant_type, **params):
         """Another grant at the token endpoint, the app authenticating as for a code (Facebook's
         `fb_exchange_token`): the token answer."""
-        return self._call(
+        return self._token(
             lambda session, url: session.fetch_token(
                 url, grant_type=grant_type, method=self.declaration.token_request_method, **params
             ),
@@ -147,6 +147,10 @@ class PlatformClient:
             self.declaration.revocation_url,
         )
 
+    def _token(self, call, url):
+        """A token request's answer, as a plain dict."""
+        return dict(self._call(call, url))
+
     def _call(self, call, url):
         session = self._session()
         # Authlib parses the body as a token; an error answer must become a readable reason first.
@@ -154,7 +158,7 @@ class PlatformClient:
         session.register_compliance_hook("refresh_token_response", ensure_success)
         url = rewrite(url)
         try:
-            return dict(call(session, url))
+            return call(session, url)
         except requests.RequestException as exc:
             raise from_network(exc, url) from None
         finally:

@@ -10,8 +10,9 @@ from django.utils import timezone
 from credentials.health import health_of
 from credentials.models import Health
 from credentials.secrets import UndecryptableSecret
-from oauth.app_credentials import AppNotConfigured
+from oauth.app_credentials import AppNotConfigured, app_credentials
 from oauth.errors import OAuthFailure
+from oauth.oauth1_client import OAuth1Client
 
 from . import webhook
 from .classify import classify
@@ -102,13 +103,9 @@ def test_credential(platform, credential, actor):
     now = timezone.now()
     if credential.access_token is None:
         return Result(None, "Not tested", "it holds no token")
-    if platform.uses_oauth1(credential):
-        # The identity call would need an OAuth 1.0a signature, which oauth/ offers for the
-        # connect flow only; saying so beats a verdict made up.
-        return Result(None, "Not tested", "OAuth 1.0a credentials cannot be tested here")
     tested = credential.access_token
     try:
-        accounts = platform.oauth.find_accounts(client_for(platform, credential), {"access_token": tested.reveal()})
+        accounts = _identify(platform, credential)
     except UndecryptableSecret:
         return Result(None, "Not tested", "its token cannot be decrypted with the configured keys")
     except AppNotConfigured as exc:
@@ -122,6 +119,16 @@ def test_credential(platform, credential, actor):
 
 
 test_credential.__test__ = False  # pytest: a function, not a test, wherever it is imported
+
+
+def _identify(platform, credential):
+    """The accounts the platform says the stored access token speaks for (its identity call)."""
+    if platform.uses_oauth1(credential):
+        client, token, token_secret = _oauth1_signer(platform, credential)
+        return platform.oauth1.find_verified(client.verify(token, token_secret))
+    return platform.oauth.find_accounts(
+        client_for(platform, credential), {"access_token": credential.access_token.reveal()}
+    )
 
 
 def _works(platform, credential, actor, started, now, tested, accounts):
@@ -251,20 +258,20 @@ def _revoke(platform, credential):
     """Revoke the credential's grant at the platform; what came of it, in a few words."""
     if credential.access_token is None and credential.refresh_token is None:
         return "it held no token"
-    if platform.uses_oauth1(credential):
-        return (
-            "tokens cleared here; OAuth 1.0a tokens cannot be revoked from the console: "
-            f"remove the app's access in {platform.label}'s settings"
-        )
-    if not platform.oauth.revocation_url:
+    oauth1 = platform.uses_oauth1(credential)
+    if not oauth1 and not platform.oauth.revocation_url:
         return (
             f"tokens cleared here; {platform.label} offers no revocation: "
             f"the customer removes the app's access in {platform.label}'s settings"
         )
-    # Revoking the refresh token ends the whole grant (RFC 7009); without one, the access token.
-    kind = "refresh_token" if credential.refresh_token is not None else "access_token"
     try:
-        client_for(platform, credential).revoke(getattr(credential, kind).reveal(), token_type_hint=kind)
+        if oauth1:
+            client, token, token_secret = _oauth1_signer(platform, credential)
+            client.revoke(token, token_secret)
+        else:
+            # Revoking the refresh token ends the whole grant (RFC 7009); without one, the access token.
+            kind = "refresh_token" if credential.refresh_token is not None else "access_token"
+            client_for(platform, credential).revoke(getattr(credential, kind).reveal(), token_type_hint=kind)
     except (OAuthFailure, AppNotConfigured, UndecryptableSecret) as exc:
         log.warning("disconnect of %s: revocation failed: %s", credential.credential_id, exc)
         return f"tokens cleared here, but revoking at {platform.label} failed: {exc}"
@@ -272,6 +279,13 @@ def _revoke(platform, credential):
 
 
 # --- Shared --------------------------------------------------------------------------------------
+
+
+def _oauth1_signer(platform, credential):
+    """(OAuth 1.0a client of the credential's app, access token, token secret) for a signed call."""
+    client = OAuth1Client.of(platform, app_credentials(platform, credential, oauth1=True))
+    token_secret = getattr(credential, platform.oauth1.token_secret_field)
+    return client, credential.access_token.reveal(), token_secret.reveal() if token_secret else ""
 
 
 def _reread(credential):

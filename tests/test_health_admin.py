@@ -2,6 +2,7 @@
 Disconnect actions, against the platform emulator over real HTTP."""
 
 from datetime import timedelta
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
@@ -284,11 +285,65 @@ def test_a_test_that_times_out_changes_nothing(staff_client, connected, emulated
     assert events(credential, "test")[0].outcome == "transient"
 
 
-def test_an_oauth1_credential_is_not_tested(admin_client, db):
-    legacy = FACTORIES["twitter"](customer_id="acme", auth_type="oauth1a", access_token="t", access_token_secret="s")
-    response = admin_client.post(url(type(legacy), "test_credential", legacy.pk))
-    assert "Not tested: OAuth 1.0a credentials cannot be tested here" in messages_of(response)[0]
-    assert not events(legacy, "test")
+@pytest.mark.parametrize("platform_key", list(REGISTRY))
+def test_test_and_disconnect_on_every_platform(platform_key, staff_client, connected, emulated_platforms):
+    """Each platform's identity call answers the test; disconnect revokes where the platform offers a
+    revocation and clears the tokens everywhere."""
+    platform = REGISTRY[platform_key]
+    credential = connected(platform_key, token_expiry=timezone.now() + timedelta(days=30))
+    model = type(credential)
+    (tested,) = messages_of(staff_client.post(url(model, "test_credential", credential.pk)))
+    assert tested.startswith(f"Test — {credential}: Token works: it answers for ")
+    assert [event.outcome for event in events(credential, "test")] == ["ok"]
+
+    emulated_platforms.forget_requests(platform_key)
+    response = staff_client.post(url(model, "disconnect", credential.pk), {"post": "yes"})
+    (said,) = messages_of(response)
+    revoked = platform.oauth.revocation_url is not None
+    assert said.endswith("revoked at " + platform.label + " and cleared here." if revoked else "settings.")
+    assert bool(emulated_platforms.requests_seen(platform_key)) == revoked, "revoked at the platform, if it can"
+    cleared = reload(credential)
+    assert cleared.access_token is None and cleared.refresh_token is None and not cleared.is_authenticated
+    assert cleared.health == Health.NO_TOKEN and events(credential, "disconnect")[0].outcome == "ok"
+
+
+@pytest.fixture
+def oauth1_credential(db, emulated_platforms):
+    """An X credential of a legacy OAuth 1.0a app holding an access token and secret the emulator issued."""
+    from oauth.app_credentials import app_credentials
+    from oauth.oauth1_client import OAuth1Client
+
+    platform = REGISTRY["twitter"]
+    client = OAuth1Client.of(platform, app_credentials(platform, oauth1=True))
+    request_token, request_secret = client.request_token("http://testserver/connect/callback/twitter/")
+    callback = emulated_platforms.consent_oauth1(client.authorization_url(request_token))
+    verifier = dict(parse_qsl(urlsplit(callback).query))["oauth_verifier"]
+    answer = client.access_token(request_token, request_secret, verifier)
+    return FACTORIES["twitter"](
+        customer_id="acme", auth_type="oauth1a", client_id=None, client_secret=None, api_key=None, api_secret=None,
+        access_token=answer["oauth_token"], access_token_secret=answer["oauth_token_secret"],
+        user_id=answer["user_id"], username=answer["screen_name"], token_expiry=None, refresh_token=None,
+    )  # fmt: skip
+
+
+def test_an_oauth1_credential_is_tested_and_revoked_with_signed_calls(staff_client, oauth1_credential):
+    credential, model = oauth1_credential, type(oauth1_credential)
+    (said,) = messages_of(staff_client.post(url(model, "test_credential", credential.pk)))
+    assert said == f"Test — {credential}: Token works: it answers for @{credential.username} (X)."
+
+    response = staff_client.post(url(model, "disconnect", credential.pk), {"post": "yes"})
+    assert messages_of(response) == [f"Disconnect — {credential}: Disconnected: revoked at Twitter/X and cleared here."]
+    assert reload(credential).access_token is None and reload(credential).access_token_secret is None
+
+    # Revoked for real: the old token no longer answers X's identity call.
+    revoked = FACTORIES["twitter"](
+        customer_id="acme", auth_type="oauth1a", client_id=None, client_secret=None, api_key=None, api_secret=None,
+        access_token=credential.access_token.reveal(), access_token_secret=credential.access_token_secret.reveal(),
+        user_id=credential.user_id, username=credential.username, token_expiry=None, refresh_token=None,
+    )  # fmt: skip
+    (said,) = messages_of(staff_client.post(url(model, "test_credential", revoked.pk)))
+    assert said.startswith(f"Test — {revoked}: Token revoked: ") and said.endswith("it needs a reconnect.")
+    assert not reload(revoked).is_authenticated and reload(revoked).health == Health.NEEDS_RECONNECT
 
 
 # Disconnect ----------------------------------------------------------------------------------

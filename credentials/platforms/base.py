@@ -88,6 +88,10 @@ class OAuth1:
     # find_accounts(answer) -> [ConnectedAccount], from the access-token answer itself.
     find_accounts: Callable
     revocation_url: str | None = None
+    # The identity call a test makes with the stored token (signed), and find_verified(answer) ->
+    # [ConnectedAccount] read from its answer.
+    verify_url: str | None = None
+    find_verified: Callable | None = None
 
 
 @dataclass(frozen=True)

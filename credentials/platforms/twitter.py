@@ -74,6 +74,11 @@ PLATFORM = Platform(
     label="Twitter/X",
     model=TwitterCredential,
     identity_fields=("username", "user_id"),
+def user_verified(answer):
+    """The user in verify_credentials' answer, named as the access-token answer names it."""
+    return user_in_access_token_answer({"user_id": answer["id_str"], "screen_name": answer["screen_name"]})
+
+
     account_fields=("auth_type",),
     app_fields=("client_id", "client_secret", "api_key", "api_secret"),
     token_fields=("access_token_secret",),
@@ -104,3 +109,5 @@ PLATFORM = Platform(
         revocation_url="https://api.x.com/1.1/oauth/invalidate_token",
     ),
 )
+        verify_url="https://api.x.com/1.1/account/verify_credentials.json",
+        find_verified=user_verified,
