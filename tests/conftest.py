@@ -220,13 +220,18 @@ def connected(db, issue_tokens):
     def make(platform_key, account=0, **fields):
         platform = REGISTRY[platform_key]
         token = issue_tokens(platform_key, account)
-        due_soon = timedelta(days=5) if platform.refresh.method == "exchange" else timedelta(minutes=5)
+        # A 60-day long-lived token with 5 days left, or a 1-hour token with 5 minutes left.
+        life, due_soon = (
+            (timedelta(days=60), timedelta(days=5))
+            if platform.refresh.method == "exchange"
+            else (timedelta(hours=1), timedelta(minutes=5))
+        )
         values = {
             "customer_id": "acme",
             "access_token": token["access_token"],
             "refresh_token": token.get("refresh_token"),
             "token_expiry": timezone.now() + due_soon,
-            "last_token_refresh": timezone.now() - timedelta(days=2),
+            "last_token_refresh": timezone.now() + due_soon - life,
             "scopes": list(platform.token_facts.post_scopes),
             platform.oauth.app_id_field: None,
             platform.oauth.app_secret_field: None,

@@ -1,11 +1,13 @@
 """The refresher against the platform emulator over real HTTP: renewal before expiry, rotation
 kept, racing workers, leases, and failures classified."""
 
+import re
 import threading
 import time
 from datetime import timedelta
 
 import pytest
+import requests
 from django.utils import timezone
 
 from credentials.health import health_of
@@ -357,3 +359,19 @@ def test_a_running_worker_keeps_short_lived_tokens_alive_past_their_life(platfor
     assert events.count() >= 2 and {event.outcome for event in events} == {"ok"}, "renewed again and again"
     alive = reload(credential)
     assert alive.is_authenticated and alive.refresh_failures == 0 and alive.health == Health.WORKING
+
+
+def test_access_the_customer_removes_at_the_platform_makes_it_need_a_reconnect(connected, emulated_platforms):
+    credential = connected("reddit")
+    apps = f"{emulated_platforms.base_url}/apps"
+    rows = requests.get(apps, timeout=5).text.split("<tr>")
+    # The newest of that person's Reddit grants is this test's (the session's emulator keeps the others).
+    row = [row for row in rows if "Reddit: emulated_redditor_one" in row and "Remove access" in row][-1]
+    grant = re.search(r'name="grant" value="(\d+)"', row).group(1)
+    removed = requests.post(apps, data={"grant": grant}, timeout=5, allow_redirects=False)
+    assert removed.status_code == 303
+
+    run_once()
+    dead = reload(credential)
+    assert not dead.is_authenticated and dead.health == Health.NEEDS_RECONNECT and dead.next_refresh_at is None
+    assert "access removed" in requests.get(apps, timeout=5).text

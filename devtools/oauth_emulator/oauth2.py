@@ -21,6 +21,11 @@ def s256(verifier):
     return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
 
 
+def account_label(account):
+    """How a person's settings page names the account: a handle, a name, or at least its id."""
+    return account.get("username") or account.get("name") or account.get("title") or account.get("id") or "?"
+
+
 class OAuth2Family:
     """The authorization server of one platform family, serving the apps of one or more registry
     platforms (Facebook's serves facebook and instagram apps).
@@ -321,6 +326,19 @@ class OAuth2Family:
             )
             answers.append(self.token_answer(*self.issue(grant)))
         return answers
+
+    def connected_apps(self):
+        """[(label, app, scopes, revoked, revoke())]: each grant as its person's settings page lists it."""
+        return [
+            (
+                f"{self.title}: {account_label(grant.account)}",
+                grant.client_id,
+                " ".join(grant.scopes),
+                grant.revoked,
+                lambda grant=grant: self.store.revoke_grants(lambda other: other is grant),
+            )
+            for grant in self.store.grants(self.key)
+        ]
 
     def access_life(self, lifetime):
         """`lifetime`, or the demo's shorter cap (Knobs.access_lifetime_cap) where the token can be renewed."""

@@ -107,3 +107,25 @@ def index_page(overrides):
         f"<table>{rows}</table>"
     )
     return _page("OAuth platform emulator", body)
+
+
+def connected_apps_page(apps):
+    """A person's "connected apps" settings, every platform on one page: Remove access revokes a grant."""
+    rows = "".join(
+        f"<tr><td>{escape(label)}</td><td><code>{escape(app)}</code></td><td>{escape(scopes)}</td><td>"
+        + (
+            "access removed"
+            if revoked
+            else f'<form method="post"><input type="hidden" name="grant" value="{number}">'
+            f'<button type="submit">Remove access</button></form>'
+        )
+        + "</td></tr>"
+        for number, (label, app, scopes, revoked, _revoke) in enumerate(apps)
+    )
+    body = (
+        '<p class="note">Development emulator: what each emulated person has allowed, as a platform\'s '
+        "settings page shows it. Removing access revokes the grant and every token issued from it.</p>"
+        "<h1>Connected apps</h1><table><tr><th>Platform and account</th><th>App</th><th>Scopes</th><th></th></tr>"
+        f"{rows or '<tr><td colspan=4>No app has been allowed yet.</td></tr>'}</table>"
+    )
+    return _page("Connected apps", body)

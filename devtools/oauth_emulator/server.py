@@ -5,10 +5,12 @@ import time
 import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from .pages import index_page
+from .pages import connected_apps_page, index_page
 from .platforms import FAMILIES
 from .state import Knobs, Store
-from .web import Refusal, html_answer, json_answer, parse_request
+from .web import Refusal, Response, html_answer, json_answer, parse_request
+
+CONNECTED_APPS_PATH = "/apps"  # every emulated person's "connected apps" settings
 
 
 class Emulator:
@@ -34,9 +36,14 @@ class Emulator:
             exists = exists or bool(match)
         return None, exists
 
+    def connected_apps(self):
+        return [app for family in self.families for app in family.connected_apps()]
+
     def handle(self, request, base_url):
         if request.served_path in ("", "/"):
             return html_answer(index_page(origin_overrides(base_url, self.hosts)))
+        if request.served_path == CONNECTED_APPS_PATH:
+            return self.handle_connected_apps(request)
         route, match = self.route_for(request.method, request.host, request.path)
         if route is None:
             status = 405 if match else 404
@@ -51,6 +58,16 @@ class Emulator:
             return route.handler(request, **match.groupdict())
         except Refusal as refusal:
             return route.family.render(refusal, route.kind)
+
+    def handle_connected_apps(self, request):
+        apps = self.connected_apps()
+        if request.method == "POST":
+            number = request.form.get("grant", "")
+            if not number.isdigit() or int(number) >= len(apps):
+                return html_answer(connected_apps_page(apps), 400)
+            apps[int(number)][4]()
+            return Response(303, b"", None, (("Location", CONNECTED_APPS_PATH),))
+        return html_answer(connected_apps_page(apps))
 
 
 def origin_overrides(base_url, hosts):

@@ -86,6 +86,12 @@ class Store:
         with self._lock:
             token.revoked = True
 
+    def grants(self, family):
+        """The grants `family` issued tokens from, oldest first (a person's "connected apps")."""
+        with self._lock:
+            found = {id(token.grant): token.grant for token in self._tokens.values() if token.grant.family == family}
+        return list(found.values())
+
     def revoke_grants(self, matches):
         """Revoke every grant `matches(grant)` accepts, and so every token issued from it."""
         with self._lock:

@@ -74,6 +74,18 @@ class XOAuth1:
     def accounts(self):
         return accounts(self.platform)
 
+    def connected_apps(self):
+        """Each OAuth 1.0a access token, as the person's settings page lists the app it was given to."""
+
+        def revoke(access):
+            access.revoked = True
+
+        return [
+            (f"{self.title} (OAuth 1.0a): @{access.account['username']}", "legacy app", "", access.revoked,
+             lambda access=access: revoke(access))
+            for access in list(self._access_tokens.values())
+        ]  # fmt: skip
+
     # --- Signatures -----------------------------------------------------------------------------
 
     def signed(self, request, secret_of_token):
