@@ -9,6 +9,9 @@ import codecs
 import csv
 import logging
 import unicodedata
+from collections import defaultdict
+from functools import reduce
+from operator import or_
 
 from django.contrib import admin, messages
 from django.contrib.admin.models import CHANGE, LogEntry
@@ -18,10 +21,14 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.text import capfirst
 
-from .health import health_of
+from .health import NEEDS_A_PERSON, health_of, health_q
+from .models import Health
 
 audit_log = logging.getLogger("credentials.audit")
 CONFIRMATION_LIST_LIMIT = 100
+# A default credential in these cannot publish; one that merely expires on a date still can until then.
+DOES_NOT_WORK = NEEDS_A_PERSON - {Health.EXPIRES}
+WARNINGS_SHOWN = 10
 
 
 def changed_fields_message(model, *names):
@@ -99,31 +106,53 @@ def deactivate_selected(modeladmin, request, queryset):
 
 @admin.action(description="Activate selected (as the tenant's default)", permissions=["change"])
 def activate_selected(modeladmin, request, queryset):
-    chosen, duplicate = {}, 0
-    for credential in queryset.only("pk", "customer_id", "is_active").order_by("-updated_at"):
-        if credential.customer_id in chosen:
-            duplicate += 1  # one default per tenant: the most recently updated wins
-        else:
-            chosen[credential.customer_id] = credential
-    already = [c.pk for c in chosen.values() if c.is_active]
-    to_activate = [c.pk for c in chosen.values() if not c.is_active]
+    """Each selected credential becomes its tenant's default, the tenant's other active one deactivated.
+
+    Two of the same tenant are refused, naming the tenant: which one publishes is for staff to say.
+    One that does not work is activated all the same, with a warning naming why.
+    """
+    by_tenant = defaultdict(list)
+    for credential in queryset.only("pk", "name", "credential_id", "customer_id", "is_active"):
+        by_tenant[credential.customer_id].append(credential)
+    if clashes := {tenant: found for tenant, found in by_tenant.items() if len(found) > 1}:
+        named = "; ".join(
+            f"tenant {tenant}: {', '.join(sorted(str(credential) for credential in found))}"
+            for tenant, found in sorted(clashes.items())[:WARNINGS_SHOWN]
+        ) + (f"; and {len(clashes) - WARNINGS_SHOWN} more tenants" if len(clashes) > WARNINGS_SHOWN else "")
+        modeladmin.message_user(
+            request,
+            f"Nothing was activated: a tenant has one default credential per platform, so select one per tenant. "
+            f"Selected more than one of {named}.",
+            messages.ERROR,
+        )
+        return
+    chosen = [found[0] for found in by_tenant.values()]
+    to_activate = [c.pk for c in chosen if not c.is_active]
     manager = queryset.model._default_manager
-    chosen_pks = [c.pk for c in chosen.values()]
-    displaced = manager.filter(customer_id__in=list(chosen), is_active=True).exclude(pk__in=chosen_pks)
+    displaced = manager.filter(customer_id__in=list(by_tenant), is_active=True).exclude(pk__in=[c.pk for c in chosen])
     others = apply_update(modeladmin, request, displaced, is_active=False)
     changed = apply_update(modeladmin, request, manager.filter(pk__in=to_activate), is_active=True)
-    report(
-        modeladmin,
-        request,
-        "Activated",
-        changed,
-        [
-            (len(already), "already active"),
-            (duplicate, "because another selected credential of the same tenant was activated"),
-        ],
-    )
+    report(modeladmin, request, "Activated", changed, [(len(chosen) - len(to_activate), "already active")])
     if others:
         modeladmin.message_user(request, f"Deactivated {others} other credential(s) of the same tenants.")
+    warn_not_working(modeladmin, request, manager.filter(pk__in=to_activate))
+
+
+def warn_not_working(modeladmin, request, activated):
+    """A warning per credential just made a default that cannot publish (credentials.health), saying why."""
+    platform, now = modeladmin.platform, timezone.now()
+    broken = activated.filter(reduce(or_, (health_q(platform, health, now) for health in DOES_NOT_WORK)))
+    found = list(broken.order_by("customer_id")[: WARNINGS_SHOWN + 1])
+    for credential in found[:WARNINGS_SHOWN]:
+        health, detail = health_of(platform, credential, now)
+        modeladmin.message_user(
+            request,
+            f"{credential} is now tenant {credential.customer_id}'s default but does not work: "
+            f"{health.label}{f' ({detail})' if detail else ''}. Publishing with it fails until it is put right.",
+            messages.WARNING,
+        )
+    if len(found) > WARNINGS_SHOWN:
+        modeladmin.message_user(request, "…and more that do not work: filter the list by health.", messages.WARNING)
 
 
 @admin.action(description="Mark selected for re-authentication", permissions=["change"])

@@ -8,6 +8,7 @@ from django.utils.timesince import timesince, timeuntil
 from django.views.decorators.debug import sensitive_post_parameters
 
 from connect.admin import CredentialConnectMixin
+from customers.links import tenant_column
 from refresh.admin import CredentialHealthMixin
 from tenancy.scope import TenantScope
 
@@ -20,6 +21,7 @@ from .actions import (
 )
 from .admin_filters import HealthFilter, TenantFilter
 from .forms import CLEAR_SUFFIX, form_for
+from .list_columns import own_choice_fields, sortable_health
 from .platforms import REGISTRY, SECRET_FIELD_NAMES
 
 AUDIT_FIELDS = ("created_at", "created_by", "updated_at", "updated_by")
@@ -40,10 +42,15 @@ class CredentialAdmin(CredentialHealthMixin, CredentialConnectMixin, admin.Model
         "credential_id", "platform", "token_expires", "missing_scopes", "connect_links",
         *CredentialHealthMixin.health_fields, *AUDIT_FIELDS,
     )  # fmt: skip
-    list_display = (
-        "name", "customer_id", "account", "is_active", "is_authenticated",
-        "health_column", "missing_scopes_column", "last_used_at", "updated_at",
-    )  # fmt: skip
+
+    class Media:
+        css = {"all": ("credentials/changelist.css",)}  # the list fits 1366 px; long names wrap
+
+    def get_list_display(self, request):
+        return (
+            "name", tenant_column, "account", *own_choice_fields(self.platform), "is_active", "is_authenticated",
+            sortable_health(self), "missing_scopes_column", "token_expires", "last_used_at", "updated_at", "updated_by",
+        )  # fmt: skip
 
     def get_list_filter(self, request):
         return (
@@ -52,7 +59,7 @@ class CredentialAdmin(CredentialHealthMixin, CredentialConnectMixin, admin.Model
             "is_authenticated",
             HealthFilter,
             # The platform's own choices; health has its filter above.
-            *(name for name in self.platform.choice_fields if name in self.platform.own_fields),
+            *own_choice_fields(self.platform),
         )
 
     def get_search_fields(self, request):
@@ -106,7 +113,7 @@ class CredentialAdmin(CredentialHealthMixin, CredentialConnectMixin, admin.Model
                 return value
         return "—"
 
-    @admin.display(description="token expires")
+    @admin.display(description="token expires", ordering="token_expiry")
     def token_expires(self, credential):
         expiry = credential.token_expiry if credential else None
         if expiry is None:

@@ -48,6 +48,11 @@ def needs_attention(queryset, platform, now):
     return rows
 
 
+def filtered(changelist, **filters):
+    """The list page showing what a count counts (the tenant, is_active and health list filters)."""
+    return f"{changelist}?{urlencode(filters)}" if filters else changelist
+
+
 def overview_view(admin_site, request):
     scope = TenantScope.for_request(request)
     tenant = (request.GET.get("customer_id") or "").strip()
@@ -66,11 +71,11 @@ def overview_view(admin_site, request):
         platforms.append(
             {
                 "label": platform.label,
-                "changelist": f"{changelist}?{urlencode(tenant_filter)}" if tenant else changelist,
+                "changelist": filtered(changelist, **tenant_filter),
                 "total": counts["total"],
-                "active": counts["active"],
+                "active": (counts["active"], filtered(changelist, **tenant_filter, is_active__exact=1)),
                 "by_health": [
-                    (counts[health.value], f"{changelist}?{urlencode({**tenant_filter, 'health': health.value})}")
+                    (counts[health.value], filtered(changelist, **tenant_filter, health=health.value))
                     for health in Health
                 ],
             }

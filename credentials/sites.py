@@ -10,6 +10,8 @@ from django.shortcuts import redirect
 from django.urls import path, reverse
 
 from accounts.views import account_view, must_enroll, recovery_codes_view, safe_next, start_enrollment
+from customers.page import customer_view
+from customers.search import customer_search_view
 
 from .overview import overview_view
 
@@ -63,10 +65,12 @@ class ConsoleAdminSite(admin.AdminSite):
 
     def get_urls(self):
         def page(view):
-            return self.admin_view(lambda request: view(self, request))
+            return self.admin_view(lambda request, **kwargs: view(self, request, **kwargs))
 
         own = [
             path("credentials/overview/", page(overview_view), name="credentials_overview"),
+            path("credentials/customer/", page(customer_search_view), name="credentials_customer_search"),
+            path("credentials/customer/<path:customer_id>/", page(customer_view), name="credentials_customer"),
             path("account/", page(account_view), name="account"),
             path("account/recovery-codes/", page(recovery_codes_view), name="account_recovery_codes"),
             path(

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "oauth",
     "connect",
     "refresh",
+    "customers",
     "devtools",  # development-only commands; nothing else imports it
     # After the apps whose admin pages it replaces (users, groups, devices, lockouts).
     "accounts",

@@ -238,8 +238,11 @@ def test_activate_makes_each_the_tenants_default(staff_client, tenants):
     assert Twitter.objects.get(pk=tenants["acme"][0].pk).updated_by == "scoped"
 
     both = post_action(staff_client, Twitter, "activate_selected", tenants["acme"])
-    assert "because another selected credential of the same tenant was activated" in messages_of(both)[0]
-    assert Twitter.objects.filter(customer_id="acme", is_active=True).count() == 1
+    assert messages_of(both) == [
+        "Nothing was activated: a tenant has one default credential per platform, so select one per tenant. "
+        "Selected more than one of tenant acme: acme main, acme spare."
+    ]
+    assert list(Twitter.objects.filter(customer_id="acme", is_active=True)) == [spare]
 
 
 def test_mark_for_reauthentication(staff_client, tenants):
