@@ -9,11 +9,14 @@ from django.core.exceptions import ImproperlyConfigured
 from pymongo.errors import PyMongoError
 
 from .collections import expected_indexes
+from .drift import contract_drift
 from .mongo import connected_database
-from .platforms import REGISTRY
 from .secrets import keyring
 
-HINT = "Run `python manage.py apply_cred_migrations`, or a new migration for a changed model."
+HINT = (
+    "Run `python manage.py apply_cred_migrations` (with --repair for what drifted after the migrations ran), "
+    "or a new migration for a changed model."
+)
 
 
 def _warning(message, code):
@@ -23,30 +26,28 @@ def _warning(message, code):
 def drift(database):
     """Every difference between what the registry expects and what the database has."""
     problems = []
-    existing = {info["name"]: info for info in database.list_collections()}
-    for platform in REGISTRY.values():
-        name = platform.collection
-        if name not in existing:
+    expected = expected_indexes()
+    for found in contract_drift(database):
+        name = found.collection
+        if found.missing:
             problems.append(_warning(f"collection {name} is missing", 1))
             continue
-        indexes = database[name].index_information()
-        for index, (key, unique) in expected_indexes().items():
-            found = indexes.get(index)
-            if found is None:
-                problems.append(_warning(f"{name}: index {index} is missing", 2))
-            elif [tuple(k) for k in found["key"]] != key or bool(found.get("unique")) != unique:
-                problems.append(
-                    _warning(
-                        f"{name}: index {index} differs (found key {found['key']}, "
-                        f"unique={bool(found.get('unique'))}; expected key {key}, unique={unique})",
-                        3,
-                    )
+        problems += [_warning(f"{name}: index {index} is missing", 2) for index in found.missing_indexes]
+        for index, info in found.differing_indexes.items():
+            key, unique = expected[index]
+            problems.append(
+                _warning(
+                    f"{name}: index {index} differs (found key {info['key']}, "
+                    f"unique={bool(info.get('unique'))}; expected key {key}, unique={unique})",
+                    3,
                 )
-        validator = existing[name].get("options", {}).get("validator", {})
-        properties = validator.get("$jsonSchema", {}).get("properties", {})
-        for field in platform.model._meta.concrete_fields:
-            if field.column not in properties:
-                problems.append(_warning(f"{name}: validator lacks model field {field.column}", 4))
+            )
+        problems += [_warning(f"{name}: validator lacks model field {field}", 4) for field in found.validator_lacks]
+        if found.validator_differs:
+            differs = ", ".join(found.validator_differs)
+            problems.append(_warning(f"{name}: validator differs from the model's in {differs}", 5))
+        if found.validation_off:
+            problems.append(_warning(f"{name}: the validator is not enforced ({found.validation_off})", 6))
     return problems
 
 

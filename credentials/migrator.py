@@ -5,6 +5,10 @@ where `db` is a pymongo Database. Applied scripts are recorded in a changelog co
 with their checksum; a lease lock keeps concurrent runs from applying one twice, and a
 run checks that it still holds the lock before each script and each changelog entry, so
 a run that stalled past its lease stops rather than repeat what another run has done.
+
+Under the same lock, `repair` recreates the contract's indexes and validators where the
+database drifted from them after the migrations ran (credentials.drift), and `adopt` records
+as applied the migrations that migrate-mongo's changelog says the Node tool already ran.
 """
 
 import hashlib
@@ -19,7 +23,9 @@ from pathlib import Path
 
 from pymongo.collection import Collection
 
+from .drift import contract_drift, repair
 from .lease import LeaseLock, LeaseLost
+from .migrate_mongo import read_changelog
 from .mongo import one_line
 
 CHANGELOG_COLLECTION = "cred_migrations_changelog"
@@ -89,20 +95,21 @@ COLLECTION_WRITES = frozenset(
 
 
 class FencedDatabase:
-    """The Database a script runs against while its run holds the lock: every write it
-    sends first checks, by the lock's token, that the run still holds it.
+    """The Database a script (or the repair) runs against while its run holds the lock:
+    every write it sends first checks, by the lock's token, that the run still holds it.
 
     A run that stalls inside a script and resumes after another took over is stopped at
     the script's next write, not after the script has done its work a second time.
+    `where` names the work in the message, e.g. the script's name.
     """
 
-    def __init__(self, database, lock, script):
+    def __init__(self, database, lock, where):
         self._database = database
         self._lock = lock
-        self._script = script
+        self._where = where
 
     def _fence(self, what):
-        self._lock.ensure_held(before=f"{what} in {self._script.name}")
+        self._lock.ensure_held(before=f"{what} in {self._where}")
 
     def command(self, command, *args, **kwargs):
         self._fence(f"sending {next(iter(command))}")
@@ -206,7 +213,8 @@ class Migrator:
 
     def statuses(self):
         """Every known migration, scripts and changelog merged, in number order."""
-        records = {r["_id"]: r for r in self.changelog.find()}
+        # Only our records: a migrate-mongo entry ({fileName, appliedAt}) could share the collection.
+        records = {r["_id"]: r for r in self.changelog.find({"fileName": {"$exists": False}})}
         statuses = [Status(s, records.pop(s.name, None)) for s in self.scripts]
         statuses += [Status(None, r) for r in records.values()]
         return sorted(statuses, key=lambda s: s.name)
@@ -265,7 +273,7 @@ class Migrator:
         lock.ensure_held(before=f"running {script.name}")
         applied_at, started = datetime.now(UTC), time.monotonic()
         try:
-            script.load().up(FencedDatabase(self.database, lock, script))
+            script.load().up(FencedDatabase(self.database, lock, script.name))
         except LeaseLost:
             raise  # nothing may be recorded: another run holds the lock now
         except Exception as exc:
@@ -291,7 +299,7 @@ class Migrator:
                 script = self.script(record["number"])
                 lock.ensure_held(before=f"rolling back {script.name}")
                 try:
-                    script.load().down(FencedDatabase(self.database, lock, script), force=force)
+                    script.load().down(FencedDatabase(self.database, lock, script.name), force=force)
                 except LeaseLost:
                     raise
                 except Exception as exc:
@@ -305,11 +313,98 @@ class Migrator:
         return self._locked(work, lock_timeout)
 
     def fake(self, number, *, lock_timeout=60.0):
-        """Record a migration as applied without running it."""
+        """Record a migration as applied without running it; refused if it is applied already."""
         script = self.script(number)
 
         def work(lock):
+            record = self.changelog.find_one({"_id": script.name, "status": "applied"})
+            if record:
+                raise MigrationError(
+                    f"{script.name} is applied already ({when(record)}); --fake records only a migration not applied, "
+                    "and its record stays as it is"
+                )
             self._record(lock, script, "applied", applied_at=datetime.now(UTC), faked=True)
             self.echo(f"recorded {script.name} as applied without running it")
 
         self._locked(work, lock_timeout)
+
+    def repair(self, *, lock_timeout=60.0):
+        """Recreate the contract's indexes and validators where they drifted, echoing per collection
+        what was done; returns the names of the collections repaired. Never touches a document."""
+
+        def work(lock):
+            pending = self.pending()
+            if pending:
+                raise MigrationError(
+                    f"{len(pending)} migration(s) pending, from {pending[0].name}: apply them first "
+                    "(apply_cred_migrations); --repair mends what drifted after they ran"
+                )
+            database = FencedDatabase(self.database, lock, "the repair")
+            repaired = []
+            for drift in contract_drift(self.database):
+                if not drift:
+                    self.echo(f"{drift.collection}: nothing drifted")
+                    continue
+                done = []
+                try:
+                    done.extend(repair(database, drift))
+                except LeaseLost:
+                    raise
+                except Exception as exc:
+                    so_far = f" after it {'; '.join(done)}" if done else ""
+                    raise MigrationError(f"repairing {drift.collection} failed{so_far}: {describe(exc)}") from exc
+                self.echo(f"{drift.collection}: {'; '.join(done)}")
+                repaired.append(drift.collection)
+            return repaired
+
+        return self._locked(work, lock_timeout)
+
+    def foreign_changelog(self, collection, *, required=True):
+        """What migrate-mongo's changelog `collection` says it ran (migrate_mongo.ForeignChangelog).
+
+        A collection that is missing, or holds none of migrate-mongo's entries, is a MigrationError
+        when `required`, else None.
+        """
+        found = read_changelog(self.database, collection, [s.name for s in self.scripts])
+        if found is None:
+            if not required:
+                return None
+            raise MigrationError(
+                f"the database {self.database.name} has no collection {collection}: "
+                "name the collection migrate-mongo's configuration names (changelogCollectionName)"
+            )
+        if not found.entries:
+            if not required:
+                return None
+            raise MigrationError(f"{collection} holds no entries of migrate-mongo's ({{fileName, appliedAt}})")
+        return found
+
+    def adopt(self, collection, *, lock_timeout=60.0):
+        """Record as applied (as --fake does, keeping migrate-mongo's appliedAt) each of our
+        migrations that migrate-mongo's changelog `collection` says it ran; returns their names."""
+        foreign = self.foreign_changelog(collection)
+
+        def work(lock):
+            applied = {s.name for s in self.statuses() if s.applied}
+            adopted = []
+            for script in self.scripts:
+                if script.name not in foreign.ran:
+                    continue
+                if script.name in applied:
+                    self.echo(f"skipped {script.name}: applied already")
+                    continue
+                applied_at = foreign.ran[script.name]
+                self._record(lock, script, "applied", applied_at=applied_at, faked=True, adopted_from=collection)
+                self.echo(f"recorded {script.name} as applied {when({'applied_at': applied_at})}, as {collection} says")
+                adopted.append(script.name)
+            for file_name, why in foreign.ignored:
+                self.echo(f"ignored {file_name}: {why}")
+            return adopted
+
+        return self._locked(work, lock_timeout)
+
+
+def when(record):
+    """When a changelog record says its migration was applied, as --list shows it."""
+    applied_at = record.get("applied_at")
+    return applied_at.strftime("%Y-%m-%d %H:%M:%S UTC") if applied_at else "at an unknown time"

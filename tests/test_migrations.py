@@ -388,8 +388,8 @@ def test_lock_timeout_must_be_a_finite_number_not_below_zero(scratch_db, manage,
     assert scratch_db.list_collection_names() == []
 
 
-@pytest.mark.parametrize("action", [["--rollback"], ["--fake", "018"], ["--list"]])
-def test_target_is_refused_beside_rollback_fake_or_list(scratch_db, manage, action):
+@pytest.mark.parametrize("action", [["--rollback"], ["--fake", "018"], ["--list"], ["--repair"], ["--adopt-changelog"]])
+def test_target_is_refused_beside_any_other_action(scratch_db, manage, action):
     result = manage("apply_cred_migrations", *action, "--target", "057", database=scratch_db.name)
     assert one_line_error(result) == f"CommandError: --target applies to a run or a --dry-run, not to {action[0]}"
     assert scratch_db.list_collection_names() == []
@@ -498,3 +498,208 @@ def test_064_schedules_credentials_holding_tokens_and_rolls_back(scratch_db):
     assert runner.rollback() == ["064_refresh_queue_and_health"]
     assert "next_refresh_at" not in scratch_db["reddit_credentials"].find_one({"name": "renewable"})
     assert "next_refresh_at_1" not in scratch_db["reddit_credentials"].index_information()
+
+
+@pytest.mark.parametrize(
+    "first, second",
+    [(["--rollback"], ["--repair"]), (["--fake", "018"], ["--repair"]), (["--list"], ["--repair"]),
+     (["--dry-run"], ["--repair"]), (["--fake", "018"], ["--adopt-changelog", "changelog"])],
+)  # fmt: skip
+def test_two_actions_are_refused_in_one_line(scratch_db, manage, first, second):
+    result = manage("apply_cred_migrations", *first, *second, database=scratch_db.name)
+    assert one_line_error(result) == f"CommandError: {first[0]} and {second[0]} cannot be combined: choose one"
+    assert scratch_db.list_collection_names() == []
+
+
+def collection_options(database, name):
+    return {c["name"]: c["options"] for c in database.list_collections()}[name]
+
+
+def test_repair_recreates_drifted_indexes_and_validators_and_touches_no_document(scratch_db, manage):
+    migrator(scratch_db).apply()
+    scratch_db["youtube_credentials"].insert_many(
+        [valid_document(), valid_document(credential_id="00000000-0000-4000-8000-000000000001", name="second")]
+    )
+    scratch_db["tiktok_credentials"].insert_one(
+        valid_document(platform="tiktok", access_token="plain text from before 062"), bypass_document_validation=True
+    )
+    scratch_db["tiktok_credentials"].drop_index("is_active_1")
+    scratch_db["tiktok_credentials"].create_index([("is_active", -1)], name="is_active_1")
+    scratch_db["reddit_credentials"].drop_index("customer_id_1")
+    scratch_db["reddit_credentials"].drop_index("next_refresh_at_1")
+    scratch_db["linkedin_credentials"].drop()
+    scratch_db.command({"collMod": "facebook_credentials", "validator": {"$jsonSchema": {"properties": {}}}})
+    scratch_db.command({"collMod": "youtube_credentials", "validationLevel": "off"})
+    documents = {
+        name: list(scratch_db[name].find().sort("_id", 1)) for name in COLLECTIONS if name != "linkedin_credentials"
+    }
+    assert drift(scratch_db)
+
+    result = manage("apply_cred_migrations", "--repair", database=scratch_db.name)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "facebook_credentials: set the validator generated from the model "
+        "(it lacked 36 of the model's fields; it differed in bsonType, required, title)",
+        "instagram_credentials: nothing drifted",
+        "linkedin_credentials: created the collection with its validator and indexes",
+        "reddit_credentials: created indexes customer_id_1, next_refresh_at_1",
+        "tiktok_credentials: dropped index is_active_1, which differed; created index is_active_1",
+        "twitter_credentials: nothing drifted",
+        "youtube_credentials: set the validator generated from the model (validationLevel is off)",
+        "Repaired 5 collection(s); no document was touched.",
+    ]
+    assert result.stderr == ""
+
+    assert drift(scratch_db) == []
+    for name in COLLECTIONS:
+        found = {
+            index: (info["key"], bool(info.get("unique")))
+            for index, info in scratch_db[name].index_information().items()
+        }
+        assert found == CONTRACT_INDEXES, name
+    assert collection_options(scratch_db, "youtube_credentials")["validationLevel"] == "moderate"
+    assert documents == {name: list(scratch_db[name].find().sort("_id", 1)) for name in documents}
+    with pytest.raises(WriteError):  # the facebook validator is enforced again
+        scratch_db["facebook_credentials"].insert_one({"name": "no credential_id"})
+
+    again = manage("apply_cred_migrations", "--repair", database=scratch_db.name)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.splitlines() == [f"{p.collection}: nothing drifted" for p in REGISTRY.values()] + [
+        "Nothing drifted: every collection has the contract's indexes and validator."
+    ]
+
+
+def test_repair_is_refused_while_migrations_are_pending(scratch_db, manage):
+    migrator(scratch_db).apply(target=61)
+    scratch_db["reddit_credentials"].drop_index("customer_id_1")
+    result = manage("apply_cred_migrations", "--repair", database=scratch_db.name)
+    assert one_line_error(result) == (
+        "CommandError: 3 migration(s) pending, from 062_require_encrypted_secrets: apply them first "
+        "(apply_cred_migrations); --repair mends what drifted after they ran"
+    )
+    assert "customer_id_1" not in scratch_db["reddit_credentials"].index_information()
+
+
+def test_repair_waits_for_the_migration_lock(scratch_db, manage):
+    migrator(scratch_db).apply()
+    scratch_db["reddit_credentials"].drop_index("customer_id_1")
+    lock = LeaseLock(scratch_db[LOCK_COLLECTION], LOCK_NAME, lease_seconds=60)
+    lock.acquire(timeout=1)
+    try:
+        result = manage("apply_cred_migrations", "--repair", "--lock-timeout", "0", database=scratch_db.name)
+    finally:
+        lock.release()
+    assert one_line_error(result).startswith("CommandError: lock 'apply_cred_migrations' is held by ")
+    assert "customer_id_1" not in scratch_db["reddit_credentials"].index_information()
+
+
+def test_fake_of_an_applied_migration_is_refused_and_keeps_its_record(scratch_db, manage):
+    migrator(scratch_db).apply(target=18)
+    record = scratch_db[CHANGELOG_COLLECTION].find_one({"_id": "018_create_youtube_credentials"})
+    result = manage("apply_cred_migrations", "--fake", "018", database=scratch_db.name)
+    applied_at = record["applied_at"].strftime("%Y-%m-%d %H:%M:%S UTC")
+    assert one_line_error(result) == (
+        f"CommandError: 018_create_youtube_credentials is applied already ({applied_at}); --fake records only "
+        "a migration not applied, and its record stays as it is"
+    )
+    assert scratch_db[CHANGELOG_COLLECTION].find_one({"_id": "018_create_youtube_credentials"}) == record
+
+
+def migrate_mongo_ran(database, collection, *file_names):
+    """migrate-mongo's record of having run `file_names`, a day apart from 1 March 2021."""
+    entries = [{"fileName": name, "appliedAt": datetime(2021, 3, 1 + n, 9, 30)} for n, name in enumerate(file_names)]
+    database[collection].insert_many(entries)
+    return {entry["fileName"]: entry["appliedAt"] for entry in entries}
+
+
+def test_list_shows_what_migrate_mongo_ran_and_adopt_records_it(scratch_db, manage):
+    migrate_mongo_ran(
+        scratch_db,
+        "changelog",
+        "018_create_youtube_credentials.js",
+        "056_create_instagram_credentials.js",
+        "001_init.js",
+    )
+    scratch_db["changelog"].insert_one({"fileName": "057_create_tiktok_credentials.js"})  # no appliedAt
+
+    listing = manage("apply_cred_migrations", "--list", database=scratch_db.name)
+    assert listing.returncode == 0, listing.stderr
+    lines = listing.stdout.splitlines()
+    assert lines[0].split() == ["018_create_youtube_credentials", "pending", "migrate-mongo", "ran", "it",
+                                "2021-03-01", "09:30:00", "UTC"]  # fmt: skip
+    assert lines[1].endswith("pending  migrate-mongo ran it 2021-03-02 09:30:00 UTC")
+    assert lines[2].split() == ["057_create_tiktok_credentials", "pending"]
+    assert lines[len(MIGRATIONS) :] == [
+        "changelog: 001_init.js ignored: no migration here has that number and name",
+        "changelog: 057_create_tiktok_credentials.js ignored: it has no appliedAt date",
+        "migrate-mongo's changelog says it ran 2 migration(s) not recorded here: "
+        "`apply_cred_migrations --adopt-changelog changelog` records them as applied.",
+    ]
+
+    adopt = manage("apply_cred_migrations", "--adopt-changelog", database=scratch_db.name)
+    assert adopt.returncode == 0, adopt.stderr
+    assert adopt.stdout.splitlines() == [
+        "recorded 018_create_youtube_credentials as applied 2021-03-01 09:30:00 UTC, as changelog says",
+        "recorded 056_create_instagram_credentials as applied 2021-03-02 09:30:00 UTC, as changelog says",
+        "ignored 001_init.js: no migration here has that number and name",
+        "ignored 057_create_tiktok_credentials.js: it has no appliedAt date",
+        "Adopted 2 migration(s) from changelog; none of them was run.",
+    ]
+    assert user_collections(scratch_db) == ["changelog"]  # nothing was run
+    record = scratch_db[CHANGELOG_COLLECTION].find_one({"_id": "018_create_youtube_credentials"})
+    assert record["status"] == "applied" and record["applied_at"] == datetime(2021, 3, 1, 9, 30)
+    assert [s.name for s in migrator(scratch_db).pending()] == MIGRATIONS[2:]
+
+    listed = manage("apply_cred_migrations", "--list", database=scratch_db.name).stdout.splitlines()
+    assert listed[0].endswith(
+        "applied  2021-03-01 09:30:00 UTC  (adopted from changelog)  migrate-mongo ran it 2021-03-01 09:30:00 UTC"
+    )
+    assert not any(line.startswith("migrate-mongo's changelog says") for line in listed)
+
+    again = manage("apply_cred_migrations", "--adopt-changelog", "changelog", database=scratch_db.name)
+    assert again.stdout.splitlines()[:2] == [
+        "skipped 018_create_youtube_credentials: applied already",
+        "skipped 056_create_instagram_credentials: applied already",
+    ]
+    assert again.stdout.splitlines()[-1] == "Adopted 0 migration(s) from changelog; none of them was run."
+    assert scratch_db[CHANGELOG_COLLECTION].find_one({"_id": "018_create_youtube_credentials"}) == record
+
+
+def test_adopt_reads_a_changelog_of_another_name_even_one_shared_with_ours(scratch_db, manage):
+    migrator(scratch_db).apply(target=18)
+    migrate_mongo_ran(scratch_db, CHANGELOG_COLLECTION, "056_create_instagram_credentials.js")
+
+    listing = manage("apply_cred_migrations", "--list", CHANGELOG_COLLECTION, database=scratch_db.name)
+    assert listing.returncode == 0, listing.stderr
+    lines = listing.stdout.splitlines()
+    assert len(lines) == len(MIGRATIONS) + 1  # its entry is no migration of ours
+    assert lines[1].endswith("pending  migrate-mongo ran it 2021-03-01 09:30:00 UTC")
+
+    adopt = manage("apply_cred_migrations", "--adopt-changelog", CHANGELOG_COLLECTION, database=scratch_db.name)
+    assert adopt.returncode == 0, adopt.stderr
+    assert [s.name for s in migrator(scratch_db).statuses() if s.applied] == MIGRATIONS[:2]
+
+
+@pytest.mark.parametrize(
+    "args, error",
+    [
+        (["--adopt-changelog"], "the database {db} has no collection changelog: name the collection migrate-mongo's "
+         "configuration names (changelogCollectionName)"),
+        (["--list", "mm_log"], "the database {db} has no collection mm_log: name the collection migrate-mongo's "
+         "configuration names (changelogCollectionName)"),
+        (["--adopt-changelog", CHANGELOG_COLLECTION], f"{CHANGELOG_COLLECTION} holds no entries of migrate-mongo's "
+         "({{fileName, appliedAt}})"),
+    ],
+)  # fmt: skip
+def test_adopt_of_a_missing_or_foreign_changelog_is_one_line(scratch_db, manage, args, error):
+    migrator(scratch_db).apply(target=18)
+    result = manage("apply_cred_migrations", *args, database=scratch_db.name)
+    assert one_line_error(result) == "CommandError: " + error.format(db=scratch_db.name)
+    assert [s.name for s in migrator(scratch_db).statuses() if s.applied] == MIGRATIONS[:1]
+
+
+def test_list_without_a_migrate_mongo_changelog_says_nothing_of_it(scratch_db, manage):
+    scratch_db["changelog"].insert_one({"note": "another application's changelog"})
+    listing = manage("apply_cred_migrations", "--list", database=scratch_db.name)
+    assert listing.returncode == 0, listing.stderr
+    assert [line.split() for line in listing.stdout.splitlines()] == [[name, "pending"] for name in MIGRATIONS]
