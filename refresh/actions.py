@@ -261,7 +261,7 @@ def _revoke(platform, credential):
     oauth1 = platform.uses_oauth1(credential)
     if not oauth1 and not platform.oauth.revocation_url:
         return (
-            f"tokens cleared here; {platform.label} offers no revocation: "
+            f"tokens cleared here; {platform.why_not_revoked}: "
             f"the customer removes the app's access in {platform.label}'s settings"
         )
     try:

@@ -59,6 +59,8 @@ class OAuth2:
     authorize_params: tuple[tuple[str, str], ...] = ()  # extra, e.g. Google's access_type=offline
     token_request_method: str = "POST"  # Facebook's token endpoint takes GET
     revocation_url: str | None = None
+    # Without a revocation_url: why the console does not revoke, where the platform has some other way.
+    no_revocation_because: str = ""
     # Sent as User-Agent on every call; Reddit refuses generic ones.
     user_agent: str = "credentials-console/1.0"
     # After connecting: find_accounts(api, token) -> [ConnectedAccount], the identity lookup.
@@ -186,6 +188,11 @@ class Platform:
         if self.renewable(credential, now):
             return getattr(credential, "refresh_token_expiry", None)
         return credential.token_expiry
+
+    @property
+    def why_not_revoked(self):
+        """Why a disconnect clears the tokens here only (the platform's OAuth 2.0 offers no revocation)."""
+        return self.oauth.no_revocation_because or f"{self.label} offers no revocation"
 
     def missing_scopes(self, credential):
         """The posting scopes a credential lacks, once its granted scopes are known (else none)."""

@@ -9,6 +9,11 @@ from .base import ConnectedAccount, OAuth2, Platform, RefreshPolicy, TokenFacts
 # The Graph API version the console speaks; Instagram (through Facebook Login) uses it too.
 GRAPH_API_VERSION = "v24.0"
 GRAPH_API = f"https://graph.facebook.com/{GRAPH_API_VERSION}"
+# Facebook's one revocation, DELETE /me/permissions, ends every token the person gave the app.
+FACEBOOK_REVOKES_EVERYTHING = (
+    "Facebook's only revocation would remove the app from the person's whole account, "
+    "every Page and Instagram account connected through it"
+)
 
 
 class FacebookCredential(Credential, PostStats):
@@ -94,6 +99,7 @@ PLATFORM = Platform(
         exchange=long_lived_user_token,
         find_accounts=find_pages,
         granted_scopes=granted_permissions,
+        no_revocation_because=FACEBOOK_REVOKES_EVERYTHING,
     ),
     # No refresh token: the long-lived user token is re-exchanged while it still works.
     refresh=RefreshPolicy("exchange", ahead=timedelta(days=10)),

@@ -5,7 +5,14 @@ from django.db import models
 from ..fields import SecretField
 from ..models import Credential, PostStats
 from .base import ConnectedAccount, OAuth2, Platform, RefreshPolicy, TokenFacts
-from .facebook import GRAPH_API, GRAPH_API_VERSION, granted_permissions, long_lived_user_token, managed_pages
+from .facebook import (
+    FACEBOOK_REVOKES_EVERYTHING,
+    GRAPH_API,
+    GRAPH_API_VERSION,
+    granted_permissions,
+    long_lived_user_token,
+    managed_pages,
+)
 
 
 class InstagramCredential(Credential, PostStats):
@@ -99,6 +106,7 @@ PLATFORM = Platform(
         exchange=long_lived_user_token,
         find_accounts=find_business_accounts,
         granted_scopes=granted_permissions,
+        no_revocation_because=FACEBOOK_REVOKES_EVERYTHING,
     ),
     # As Facebook's, and (Instagram's rule) not before the token is a day old.
     refresh=RefreshPolicy("exchange", ahead=timedelta(days=10), min_age=timedelta(hours=24)),
