@@ -157,8 +157,19 @@ def warn_not_working(modeladmin, request, activated):
 
 @admin.action(description="Mark selected for re-authentication", permissions=["change"])
 def mark_for_reauthentication(modeladmin, request, queryset):
+    """Staff's verdict that a person must reconnect: the refresher leaves it alone until one does
+    (a renewal would otherwise mark it authenticated again at its next due time)."""
     total = queryset.count()
-    changed = apply_update(modeladmin, request, queryset.exclude(is_authenticated=False), is_authenticated=False)
+    changed = apply_update(
+        modeladmin,
+        request,
+        queryset.exclude(is_authenticated=False),
+        is_authenticated=False,
+        next_refresh_at=None,
+        health=Health.NEEDS_RECONNECT,
+        last_error_code="marked",
+        last_error_reason=f"marked for re-authentication by {request.user.get_username()}",
+    )
     report(modeladmin, request, "Marked for re-authentication", changed, [(total - changed, "already marked")])
 
 

@@ -222,6 +222,21 @@ def test_refresh_now_waits_for_a_worker_holding_the_lease(staff_client, connecte
     assert not events(credential, "refresh")
 
 
+def test_marked_for_re_authentication_the_refresher_leaves_it_for_a_person(staff_client, connected):
+    from refresh.worker import Worker
+
+    credential = connected("reddit")
+    response = post_action(staff_client, Reddit, "mark_for_reauthentication", [credential])
+    assert messages_of(response) == ["Marked for re-authentication 1 Reddit credential."]
+    worker = Worker(once=True, poll_seconds=0.1)
+    worker.run()
+    marked = reload(credential)
+    assert worker.renewed == 0 and marked.next_refresh_at is None and not marked.is_authenticated
+    assert marked.access_token.reveal() == credential.access_token.reveal(), "not renewed behind staff's back"
+    health, detail = health_of(REGISTRY["reddit"], marked, timezone.now())
+    assert (health, detail) == (Health.NEEDS_RECONNECT, "marked for re-authentication by scoped")
+
+
 def test_refresh_now_of_what_cannot_be_renewed_says_why(admin_client, db):
     legacy = FACTORIES["twitter"](customer_id="acme", auth_type="oauth1a", access_token="t", access_token_secret="s")
     response = admin_client.post(url(type(legacy), "refresh_now", legacy.pk))
