@@ -14,6 +14,7 @@ from django.db import close_old_connections
 
 from credentials.platforms import REGISTRY
 
+from .models import TokenEvent
 from .queue import claim_due, collection_of, worker_name
 from .renewal import renew
 
@@ -27,7 +28,7 @@ class Worker:
         self.poll_seconds = poll_seconds
         self.once = once
         self.name = name or worker_name()
-        self.renewed = 0
+        self.renewed = 0  # renewals that worked; failed and lost ones are events, not counted here
         self._stop = threading.Event()
         self._platforms = itertools.cycle(REGISTRY.values())
         # A platform found with nothing due is not asked again until the next poll: most of
@@ -50,14 +51,17 @@ class Worker:
         return None
 
     def _renew(self, platform, document):
+        """Whether the credential was renewed."""
         try:
             # Re-read through the model after taking the lease: what is renewed is what is stored now.
             credential = platform.model.objects.filter(pk=document["_id"]).first()
-            if credential is not None:
-                renew(platform, credential, self.name, f"worker {self.name}")
+            if credential is None:
+                return False
+            return renew(platform, credential, self.name, f"worker {self.name}").outcome == TokenEvent.Outcome.OK
         except Exception:
             # One credential's surprise must not stop the worker; its lease runs out and it is retried.
             log.exception("refresh of %s failed unexpectedly", document.get("credential_id"))
+            return False
         finally:
             close_old_connections()
 
@@ -75,11 +79,11 @@ class Worker:
                     claimed = True
                 if in_flight:
                     done, in_flight = wait(in_flight, timeout=self.poll_seconds, return_when=FIRST_COMPLETED)
-                    self.renewed += len(done)
+                    self.renewed += sum(job.result() for job in done)
                 elif self.once:
                     break
                 elif not claimed:
                     self._stop.wait(self.poll_seconds)
             done, _ = wait(in_flight)
-            self.renewed += len(done)
+            self.renewed += sum(job.result() for job in done)
         log.info("refresh worker %s stopped after %d renewal(s)", self.name, self.renewed)

@@ -203,7 +203,7 @@ def test_invalid_grant_makes_it_dead_and_it_is_not_retried(connected, emulated_p
     emulated_platforms.fail_next(
         "tiktok", 400, {"error": "invalid_grant", "error_description": "revoked", "log_id": "1"}
     )
-    run_once()
+    assert run_once().renewed == 0, "a failed renewal is not counted as one"
     dead = reload(credential)
     assert not dead.is_authenticated and dead.health == Health.NEEDS_RECONNECT
     assert dead.next_refresh_at is None and dead.last_error_code == "invalid_grant"
