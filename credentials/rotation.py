@@ -31,12 +31,16 @@ NO_CREDENTIAL_ID = "has no credential_id to seal it for"
 class CollectionReport:
     collection: str
     counts: Counter = field(default_factory=Counter)
-    documents: int = 0
+    documents: int = 0  # those holding a secret: the only ones read
+    without_secrets: int = 0
     undecryptable: list = field(default_factory=list)  # (credential_id, field name, why)
 
     def summary(self):
         parts = ", ".join(f"{self.counts[o]} {o}" for o in OUTCOMES)
-        return f"{self.collection}: {self.documents} documents; secrets: {parts}"
+        return (
+            f"{self.collection}: {self.documents} documents with secrets, {self.without_secrets} without any "
+            f"(not counted: nothing to seal); secrets: {parts}"
+        )
 
 
 def classify(value, context, keys):
@@ -88,7 +92,8 @@ def rotate_collection(collection, secret_fields, *, batch_size=500, dry_run=Fals
     """Seal `collection`'s secrets as enc:v2 under the current key; returns a CollectionReport."""
     keys = keyring()
     report = CollectionReport(collection.name)
-    query = {"$or": [{name: {"$type": "string"}} for name in secret_fields]}
+    holding_secrets = [{name: {"$type": "string"}} for name in secret_fields]
+    query = {"$or": holding_secrets}
     projection = {"credential_id": 1, **{name: 1 for name in secret_fields}}
     batch = []
 
@@ -121,4 +126,5 @@ def rotate_collection(collection, secret_fields, *, batch_size=500, dry_run=Fals
         if report.documents % batch_size == 0:
             flush()
     flush()
+    report.without_secrets = collection.count_documents({"$nor": holding_secrets})
     return report

@@ -1,6 +1,9 @@
 """Create the console's first superuser, once, so a fresh install can be signed in to."""
 
+import os
 import secrets
+import sys
+from pathlib import Path
 
 import environ
 from django.contrib.auth import get_user_model
@@ -18,8 +21,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         users = get_user_model()
-        if users.objects.filter(is_superuser=True).exists():
-            self.stdout.write("A superuser exists already; none created.")
+        superusers = sorted(users.objects.filter(is_superuser=True).values_list(users.USERNAME_FIELD, flat=True))
+        if superusers:
+            # Said at every `make run` after the first, when a password noted once may be lost.
+            self.stdout.write(
+                f"A superuser exists already ({', '.join(superusers)}); none created. A lost password is reset "
+                f"with `{python()} manage.py changepassword {superusers[0]}`."
+            )
             return
         username = env.str("CONSOLE_ADMIN_USERNAME", default="admin")
         password = env.str("CONSOLE_ADMIN_PASSWORD", default="")
@@ -32,3 +40,9 @@ class Command(BaseCommand):
             self.stdout.write(f"Created superuser {username!r} with password: {password}")
         else:
             self.stdout.write(f"Created superuser {username!r} with the password from CONSOLE_ADMIN_PASSWORD.")
+
+
+def python():
+    """This Python as the operator would type it: `.venv/bin/python` under the project, else its full path."""
+    executable = Path(sys.executable)
+    return os.path.relpath(executable) if executable.is_relative_to(Path.cwd()) else str(executable)

@@ -30,14 +30,18 @@ class Command(BaseCommand):
         with one_line_errors(ImproperlyConfigured):
             current = keyring().current_id
             database = connected_database()
-            self.stdout.write(f"{'Dry run: counting' if dry_run else 'Re-encrypting'} under key {current}")
+            self.stdout.write(
+                f"Dry run: counting what re-encrypting under key {current} would change; nothing is written."
+                if dry_run
+                else f"Re-encrypting under key {current}"
+            )
             for platform in REGISTRY.values():
                 report = rotate_collection(
                     database[platform.collection],
                     platform.secret_fields,
                     batch_size=batch_size,
                     dry_run=dry_run,
-                    progress=self._progress,
+                    progress=None if dry_run else self._progress,  # a dry run names each collection once
                 )
                 for credential_id, name, why in report.undecryptable:
                     self.stdout.write(f"  {platform.collection} {credential_id} {name}: {why} (left as it is)")

@@ -3,7 +3,19 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from credentials.platforms import REGISTRY
 from tenancy.models import TenantAccess
+
+LISTED_UP_TO = 20  # tenants named in the closing sentence; beyond, only counted
+
+
+def without_credentials(customer_ids):
+    """Those of `customer_ids` that no credential on any platform names yet (a typo, or a customer to come)."""
+    named = set()
+    for platform in REGISTRY.values():
+        credentials = platform.model._default_manager.filter(customer_id__in=sorted(customer_ids))
+        named.update(credentials.values_list("customer_id", flat=True).distinct())
+    return sorted(set(customer_ids) - named)
 
 
 class Command(BaseCommand):
@@ -26,17 +38,29 @@ class Command(BaseCommand):
         if blank:
             raise CommandError("customer ids cannot be blank")
         access, _ = TenantAccess.objects.get_or_create(user=user)
-        granted = set(access.customer_ids)
+        before = set(access.customer_ids)
         given = {c.strip() for c in customer_ids}
-        granted = granted - given if revoke else granted | given
-        access.customer_ids = sorted(granted)
+        access.customer_ids = sorted(before - given if revoke else before | given)
         access.save()
         if user.is_superuser:
             self.stderr.write(f"Note: {username} is a superuser and sees every tenant regardless.")
         if not user.is_staff:
             self.stderr.write(f"Note: {username} is not staff and cannot sign in to the console.")
+        if revoke and given - before:
+            self.stderr.write(f"Note: {username} had no grant of {', '.join(sorted(given - before))} to revoke.")
+        unknown = [] if revoke else without_credentials(given)
+        if unknown:
+            self.stderr.write(
+                f"Warning: no credential has the tenant id{'s' if len(unknown) > 1 else ''} {', '.join(unknown)} yet; "
+                "granted all the same (check the spelling if it should have)."
+            )
         verb = "Revoked" if revoke else "Granted"
-        self.stdout.write(
-            f"{verb} {', '.join(sorted(given))}. {username} now has {len(granted)} tenant(s)"
-            + (f": {', '.join(access.customer_ids)}" if len(granted) <= 20 else "")
-        )
+        self.stdout.write(f"{verb} {', '.join(sorted(given))}. {self._now_has(username, access.customer_ids)}")
+
+    @staticmethod
+    def _now_has(username, tenants):
+        if not tenants:
+            return f"{username} now has no tenants granted."
+        if len(tenants) > LISTED_UP_TO:
+            return f"{username} now has {len(tenants)} tenants."
+        return f"{username} now has {len(tenants)} tenant(s): {', '.join(tenants)}."
