@@ -20,11 +20,14 @@ from .actions import (
     mark_for_reauthentication,
 )
 from .admin_filters import HealthFilter, TenantFilter
-from .forms import CLEAR_SUFFIX, form_for
+from .forms import CLEAR_SUFFIX, NEW_TENANT_FIELD, form_for
+from .kept_secrets import TOKEN_FIELD
 from .list_columns import own_choice_fields, sortable_health
 from .platforms import REGISTRY, SECRET_FIELD_NAMES
 
 AUDIT_FIELDS = ("created_at", "created_by", "updated_at", "updated_by")
+# Kept by the publishing services as they use a credential: shown, never edited here.
+SERVICE_COUNTS = ("upload_count", "last_upload_status", "post_count", "last_post_status")
 
 
 class CredentialAdmin(CredentialHealthMixin, CredentialConnectMixin, admin.ModelAdmin):
@@ -39,7 +42,7 @@ class CredentialAdmin(CredentialHealthMixin, CredentialConnectMixin, admin.Model
         deactivate_selected, activate_selected, mark_for_reauthentication, export_csv,
     ]  # fmt: skip
     readonly_fields = (
-        "credential_id", "platform", "token_expires", "missing_scopes", "connect_links",
+        "credential_id", "platform", "token_expires", "missing_scopes", "connect_links", "last_used_at",
         *CredentialHealthMixin.health_fields, *AUDIT_FIELDS,
     )  # fmt: skip
 
@@ -65,18 +68,27 @@ class CredentialAdmin(CredentialHealthMixin, CredentialConnectMixin, admin.Model
     def get_search_fields(self, request):
         return ("name", "customer_id", *self.platform.identity_fields)
 
+    def service_counts(self):
+        return [name for name in SERVICE_COUNTS if hasattr(self.platform.model, name)]
+
+    def get_readonly_fields(self, request, obj=None):
+        return (*super().get_readonly_fields(request, obj), *self.service_counts())
+
     def get_fieldsets(self, request, obj=None):
         platform = self.platform
 
         def with_clear_boxes(names):
-            # Each secret is followed by its "clear" box (see credentials.forms).
-            return [(name, name + CLEAR_SUFFIX) if name in platform.secret_fields else name for name in names]
+            # A stored secret is followed by its "clear" box (see credentials.forms); nothing stored, nothing to clear.
+            return [
+                (name, name + CLEAR_SUFFIX) if name in platform.secret_fields and getattr(obj, name, None) else name
+                for name in names
+            ]
 
-        counts = [f for f in ("upload_count", "last_upload_status", "post_count", "last_post_status")
-                  if hasattr(platform.model, f)]  # fmt: skip
         facts = platform.token_facts
+        # The credential_id is made when the credential is saved: shown (to copy) once it exists.
+        saved_ids = ["credential_id", "platform"] if obj is not None else []
         return [
-            ("Identity", {"fields": ["name", "customer_id", "credential_id", "platform"]}),
+            ("Identity", {"fields": ["name", ("customer_id", NEW_TENANT_FIELD), TOKEN_FIELD, *saved_ids]}),
             *self.health_fieldset(obj),
             ("Platform account", {"fields": [*platform.identity_fields, *platform.account_fields]}),
             ("App credentials", {"fields": with_clear_boxes(platform.app_fields)}),
@@ -102,7 +114,7 @@ class CredentialAdmin(CredentialHealthMixin, CredentialConnectMixin, admin.Model
             ),
             ("Status", {"fields": ["is_active", "is_authenticated", "last_used_at"]}),
             ("Audit", {"fields": list(AUDIT_FIELDS)}),
-            ("Notes and counts", {"fields": ["notes", *counts]}),
+            ("Notes and counts", {"fields": ["notes", *self.service_counts()]}),
             *([("Connect links", {"fields": ["connect_links"]})] if obj is not None else []),
         ]
 
@@ -134,9 +146,14 @@ class CredentialAdmin(CredentialHealthMixin, CredentialConnectMixin, admin.Model
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
         form.tenant_scope = TenantScope.for_request(request)
+        form.kept_in = (request.session, request.user.pk)
         return form
 
     def save_model(self, request, obj, form, change):
+        concrete = {field.name for field in obj._meta.concrete_fields}
+        changed = [name for name in form.changed_data if name in concrete]
+        if change and not changed:
+            return  # nothing to write: updated_at and updated_by stay, and no history entry (log_change)
         username = request.user.get_username()
         if not change:
             obj.created_by = username
@@ -144,14 +161,30 @@ class CredentialAdmin(CredentialHealthMixin, CredentialConnectMixin, admin.Model
         displaced = list(obj.active_siblings().only("pk", "name", "credential_id")) if obj.is_active else []
         if change:
             # Only what staff changed: the refresher may have renewed the tokens since the form was loaded.
-            concrete = {field.name for field in obj._meta.concrete_fields}
-            obj.save(update_fields=[name for name in form.changed_data if name in concrete] + ["updated_by"])
+            obj.save(update_fields=[*changed, "updated_by"])
         else:
             super().save_model(request, obj, form, change)
+        form.forget_kept_secrets()  # written now
         if displaced:
             # Saving it as the tenant's default deactivated these: they get history entries too.
             log_field_changes(request, displaced, type(obj), "is_active")
             self.message_user(request, f"Deactivated {len(displaced)} other credential(s) of tenant {obj.customer_id}.")
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        """Django's, but a secret says what became of it ("Access token (replaced)", "(cleared)"), never a value."""
+        if add or not form.changed_data:
+            return super().construct_change_message(request, form, formsets, add)
+        fates = form.secret_changes
+        labels = [
+            f"{form.fields[name].label} ({fates[name]})" if name in fates else str(form.fields[name].label)
+            for name in form.changed_data
+        ]
+        return [{"changed": {"fields": labels}}]
+
+    def log_change(self, request, obj, message):
+        if message:  # a save that changed nothing is no event
+            return super().log_change(request, obj, message)
+        return None
 
     @method_decorator(sensitive_post_parameters(*sorted(SECRET_FIELD_NAMES)))
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):

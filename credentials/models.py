@@ -9,6 +9,7 @@ import uuid
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.text import capfirst
 from django_mongodb_backend.fields import ArrayField
 
 from .fields import SecretField
@@ -134,10 +135,18 @@ class Credential(models.Model):
         if self.is_active:
             self._deactivate_siblings()
 
+    @classmethod
+    def label(cls, name):
+        """What staff read for a field (its verbose name, as the form labels it), for messages."""
+        return capfirst(cls._meta.get_field(name).verbose_name)
+
+    def missing_fields(self, names, why):
+        """{name: message} for each of `names` left empty, saying by its label why it is needed."""
+        return {name: f"{self.label(name)} is required: {why}" for name in names if not getattr(self, name)}
+
     def require_fields(self, names, why):
         """For the platforms' rules in clean(): name each of `names` left empty, and why it is needed."""
-        missing = {name: f"{name} is required: {why}" for name in names if not getattr(self, name)}
-        if missing:
+        if missing := self.missing_fields(names, why):
             raise ValidationError(missing)
 
     def _blank_strings_to_null(self):

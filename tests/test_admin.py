@@ -366,7 +366,7 @@ def test_overview_lists_what_needs_attention(staff_client, db):
 def test_saving_a_credential_active_logs_the_ones_it_displaced(staff_client, tenants, staff_user):
     spare = tenants["acme"][1]
     data = {"name": spare.name, "customer_id": "acme", "auth_type": "oauth2", "client_id": spare.client_id,
-            "post_count": 0, "is_active": "on", "is_authenticated": "on"}  # fmt: skip
+            "post_count": 0, "is_active": "on"}  # fmt: skip
     response = staff_client.post(url(Twitter, "change", spare.pk), data)
     assert response.status_code == 302
     assert "Deactivated 1 other credential(s) of tenant acme." in messages_of(response)

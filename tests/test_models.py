@@ -115,7 +115,7 @@ def test_twitter_oauth1a_needs_api_pair_and_token_secret_with_a_token(db):
     assert_invalid(
         build("twitter", **legacy, api_key="k", api_secret="s", access_token="t"),
         "access_token_secret",
-        "access_token_secret whenever access_token is set",
+        "whenever an access token is set",
     )
     build("twitter", **legacy, api_key="k", api_secret="s").full_clean()
     build("twitter", **legacy).full_clean()  # the default legacy app
@@ -148,7 +148,7 @@ def test_reddit_removes_the_r_prefix(db):
 def test_tiktok_refresh_expiry_not_before_access_expiry(db):
     now = datetime.now(UTC)
     late = build("tiktok", token_expiry=now + timedelta(days=2), refresh_token_expiry=now + timedelta(days=1))
-    assert_invalid(late, "refresh_token_expiry", "cannot be before token_expiry")
+    assert_invalid(late, "refresh_token_expiry", "cannot be before the token expiry")
     build("tiktok", token_expiry=now, refresh_token_expiry=now + timedelta(days=180)).full_clean()
 
 

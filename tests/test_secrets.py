@@ -91,6 +91,7 @@ def test_admin_add_and_change_never_show_or_store_a_secret_in_clear(admin_client
             "client_id": "acme-client",
             "client_secret": SENTINEL,
             "access_token": SENTINEL + "-access",
+            "confirm_new_tenant": "acme",  # no credential or grant knows acme yet
             "upload_count": 0,
             "post_count": 0,
         },
@@ -155,7 +156,7 @@ def test_typing_and_clearing_together_is_refused(admin_client):
         {"name": credential.name, "customer_id": "acme", "client_secret": "new", "client_secret_clear": "on"},
     )
     assert response.status_code == 200
-    assert "Type a new client_secret or tick “clear”, not both." in response.content.decode()
+    assert "Type a new client secret or tick “clear”, not both." in response.content.decode()
     credential.refresh_from_db()
     assert credential.client_secret.reveal() == "old"
 

@@ -38,7 +38,7 @@ class FacebookCredential(Credential, PostStats):
         super().clean()
         if self.account_type == self.AccountType.PAGE:
             self.require_fields(
-                ("page_id", "page_access_token"), "a page credential needs page_id and page_access_token."
+                ("page_id", "page_access_token"), "a page credential needs its page id and page access token."
             )
 
 

@@ -33,7 +33,7 @@ class RedditCredential(Credential, PostStats):
                 raise ValidationError(
                     {
                         "default_subreddit": (
-                            "default_subreddit must be 3 to 21 letters, digits or underscores "
+                            f"{self.label('default_subreddit')} must be 3 to 21 letters, digits or underscores "
                             "(an r/ prefix is allowed and removed)."
                         )
                     }

@@ -24,7 +24,9 @@ class TikTokCredential(Credential, UploadStats):
     def clean(self):
         super().clean()
         if self.refresh_token_expiry and self.token_expiry and self.refresh_token_expiry < self.token_expiry:
-            raise ValidationError({"refresh_token_expiry": "refresh_token_expiry cannot be before token_expiry."})
+            raise ValidationError(
+                {"refresh_token_expiry": f"{self.label('refresh_token_expiry')} cannot be before the token expiry."}
+            )
 
 
 def find_user(api, token):

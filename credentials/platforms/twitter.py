@@ -35,17 +35,22 @@ class TwitterCredential(Credential, PostStats):
         elif self.auth_type == self.AuthType.OAUTH1A:
             app_fields, default_app = ("api_key", "api_secret"), "TWITTER_OAUTH1_CONSUMER_KEY"
         else:
-            raise ValidationError({"auth_type": "auth_type is required: oauth2 or oauth1a."})
+            raise ValidationError({"auth_type": f"{self.label('auth_type')} is required: OAuth 2.0 or OAuth 1.0a."})
+        first, second = (self._meta.get_field(name).verbose_name for name in app_fields)
+        missing = {}
         # An own app needs both halves; neither means the platform's default app.
-        needed = app_fields if any(getattr(self, name) for name in app_fields) else ()
+        if any(getattr(self, name) for name in app_fields):
+            missing |= self.missing_fields(
+                app_fields,
+                f"a credential's own {self.get_auth_type_display()} app needs both the {first} and the {second} "
+                f"(leave both blank for the default app, {default_app}).",
+            )
         if self.auth_type == self.AuthType.OAUTH1A and self.access_token:
-            needed += ("access_token_secret",)
-        self.require_fields(
-            needed,
-            f"a credential's own {self.get_auth_type_display()} app needs both {' and '.join(app_fields)} "
-            f"(neither: the default app, {default_app}), and OAuth 1.0a needs access_token_secret "
-            "whenever access_token is set.",
-        )
+            missing |= self.missing_fields(
+                ("access_token_secret",), "OAuth 1.0a signs with it whenever an access token is set."
+            )
+        if missing:
+            raise ValidationError(missing)
 
 
 def find_user(api, token):
@@ -69,16 +74,16 @@ def user_in_access_token_answer(answer):
     ]
 
 
-PLATFORM = Platform(
-    key="twitter",
-    label="Twitter/X",
-    model=TwitterCredential,
-    identity_fields=("username", "user_id"),
 def user_verified(answer):
     """The user in verify_credentials' answer, named as the access-token answer names it."""
     return user_in_access_token_answer({"user_id": answer["id_str"], "screen_name": answer["screen_name"]})
 
 
+PLATFORM = Platform(
+    key="twitter",
+    label="Twitter/X",
+    model=TwitterCredential,
+    identity_fields=("username", "user_id"),
     account_fields=("auth_type",),
     app_fields=("client_id", "client_secret", "api_key", "api_secret"),
     token_fields=("access_token_secret",),
@@ -107,7 +112,7 @@ def user_verified(answer):
         token_secret_field="access_token_secret",
         find_accounts=user_in_access_token_answer,
         revocation_url="https://api.x.com/1.1/oauth/invalidate_token",
-    ),
-)
         verify_url="https://api.x.com/1.1/account/verify_credentials.json",
         find_verified=user_verified,
+    ),
+)
