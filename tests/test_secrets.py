@@ -230,6 +230,7 @@ def test_rotate_command_encrypts_plain_text_upgrades_v1_and_reports_counts(mongo
         bypass_document_validation=True,  # written before 062 made the database refuse them
     )
     FACTORIES["youtube"](access_token="sealed already")
+    FACTORIES["youtube"](access_token=None, refresh_token=None, client_secret=None)  # nothing to seal
     bad, old, source = FACTORIES["reddit"](), FACTORIES["reddit"](), FACTORIES["reddit"](client_secret="theirs")
     reddit = mongo_db["reddit_credentials"]
     moved = reddit.find_one({"_id": source.pk})["client_secret"]
@@ -238,21 +239,27 @@ def test_rotate_command_encrypts_plain_text_upgrades_v1_and_reports_counts(mongo
 
     dry = manage("rotate_cred_keys", "--dry-run", database=mongo_db.name)
     assert dry.returncode == 0, dry.stderr
+    lines = dry.stdout.splitlines()
     assert (
-        "youtube_credentials: 4 documents; secrets: 0 re-encrypted, 0 upgraded from enc:v1, 1 already current, "
-        "3 plain text found" in dry.stdout
+        lines[0] == f"Dry run: counting what re-encrypting under key {key_id(KEY_A)} would change; nothing is written."
     )
+    assert (
+        "youtube_credentials: 4 documents with secrets, 1 without any (not counted: nothing to seal); secrets: "
+        "0 re-encrypted, 0 upgraded from enc:v1, 1 already current, 3 plain text found, 0 undecryptable"
+    ) in lines
+    for platform in REGISTRY.values():  # each collection once: no progress lines besides the summary
+        assert sum(line.startswith(f"{platform.collection}: ") for line in lines) == 1, platform.collection
     assert SENTINEL in dump(mongo_db)
 
     result = manage("rotate_cred_keys", database=mongo_db.name)
     assert result.returncode == 0, result.stderr
     assert (
-        "youtube_credentials: 4 documents; secrets: "
+        "youtube_credentials: 4 documents with secrets, 1 without any (not counted: nothing to seal); secrets: "
         "0 re-encrypted, 0 upgraded from enc:v1, 1 already current, 3 plain text found, 0 undecryptable"
         in result.stdout
     )
     assert (
-        "reddit_credentials: 3 documents; secrets: "
+        "reddit_credentials: 3 documents with secrets, 0 without any (not counted: nothing to seal); secrets: "
         "0 re-encrypted, 1 upgraded from enc:v1, 1 already current, 0 plain text found, 2 undecryptable"
         in result.stdout
     )
@@ -296,7 +303,8 @@ def test_an_interrupted_rotation_resumes(mongo_db, manage):
     result = manage("rotate_cred_keys", database=mongo_db.name, env=env)
     assert result.returncode == 0, result.stderr
     assert (
-        f"linkedin_credentials: 600 documents; secrets: {600 - done} re-encrypted, 0 upgraded from enc:v1, "
+        f"linkedin_credentials: 600 documents with secrets, 0 without any (not counted: nothing to seal); "
+        f"secrets: {600 - done} re-encrypted, 0 upgraded from enc:v1, "
         f"{done} already current" in result.stdout
     )
     assert collection.count_documents(under_b) == 600
