@@ -46,9 +46,6 @@ class CredentialAdmin(CredentialHealthMixin, CredentialConnectMixin, admin.Model
         *CredentialHealthMixin.health_fields, *AUDIT_FIELDS,
     )  # fmt: skip
 
-    class Media:
-        css = {"all": ("credentials/changelist.css",)}  # the list fits 1366 px; long names wrap
-
     def get_list_display(self, request):
         return (
             "name", tenant_column, "account", *own_choice_fields(self.platform), "is_active", "is_authenticated",
