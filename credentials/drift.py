@@ -14,6 +14,10 @@ from .platforms import REGISTRY
 from .schema import json_schema_for
 
 
+class RepairRefused(Exception):
+    """The repair would drop an index it cannot create again: the documents must be put right first."""
+
+
 @dataclass
 class CollectionDrift:
     """What one platform's collection lacks or has otherwise than the contract says."""
@@ -98,6 +102,11 @@ def repair(db, drift):
         create_or_adopt(db, drift.platform_key)
         yield "created the collection with its validator and indexes"
         return
+    wanted = set(drift.missing_indexes) | set(drift.differing_indexes)
+    specs = [{"key": dict(key), "name": index_name(key), **opts} for key, opts in INDEXES if index_name(key) in wanted]
+    for spec in specs:
+        if spec.get("unique"):
+            _refuse_duplicates(db[drift.collection], spec)
     if drift.validator_drifted:
         set_validator(db, drift.platform_key)
         if drift.validation_off and drift.validation_off.startswith("validationAction"):
@@ -106,11 +115,30 @@ def repair(db, drift):
     for name in drift.differing_indexes:
         db.command({"dropIndexes": drift.collection, "index": name})
         yield f"dropped index {name}, which differed"
-    wanted = set(drift.missing_indexes) | set(drift.differing_indexes)
-    specs = [{"key": dict(key), "name": index_name(key), **opts} for key, opts in INDEXES if index_name(key) in wanted]
     if specs:
         db.command({"createIndexes": drift.collection, "indexes": specs})
         yield ("created indexes " if len(specs) > 1 else "created index ") + ", ".join(spec["name"] for spec in specs)
+
+
+def _refuse_duplicates(collection, spec):
+    """Refuse, before anything is changed, a unique index that documents sharing a value would refuse."""
+    fields = list(spec["key"])
+    shared = next(
+        collection.aggregate(
+            [
+                {"$group": {"_id": {name: f"${name}" for name in fields}, "documents": {"$sum": 1}}},
+                {"$match": {"documents": {"$gt": 1}}},
+                {"$limit": 1},
+            ]
+        ),
+        None,
+    )
+    if shared:
+        value = ", ".join(f"{name} {shared['_id'].get(name)!r}" for name in fields)
+        raise RepairRefused(
+            f"index {spec['name']} must be unique, but {shared['documents']} documents share {value}: "
+            "put them right, then repair again"
+        )
 
 
 def _validator_reason(drift):

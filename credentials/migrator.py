@@ -23,7 +23,7 @@ from pathlib import Path
 
 from pymongo.collection import Collection
 
-from .drift import contract_drift, repair
+from .drift import RepairRefused, contract_drift, repair
 from .lease import LeaseLock, LeaseLost
 from .migrate_mongo import read_changelog
 from .mongo import one_line
@@ -350,6 +350,8 @@ class Migrator:
                     done.extend(repair(database, drift))
                 except LeaseLost:
                     raise
+                except RepairRefused as exc:
+                    raise MigrationError(f"cannot repair {drift.collection}: {exc}") from exc
                 except Exception as exc:
                     so_far = f" after it {'; '.join(done)}" if done else ""
                     raise MigrationError(f"repairing {drift.collection} failed{so_far}: {describe(exc)}") from exc

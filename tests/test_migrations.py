@@ -703,3 +703,20 @@ def test_list_without_a_migrate_mongo_changelog_says_nothing_of_it(scratch_db, m
     listing = manage("apply_cred_migrations", "--list", database=scratch_db.name)
     assert listing.returncode == 0, listing.stderr
     assert [line.split() for line in listing.stdout.splitlines()] == [[name, "pending"] for name in MIGRATIONS]
+
+
+def test_repair_refuses_a_unique_index_that_documents_would_break_and_drops_nothing(scratch_db, manage):
+    migrator(scratch_db).apply()
+    collection = scratch_db["youtube_credentials"]
+    collection.drop_index("credential_id_1")
+    collection.create_index("credential_id", name="credential_id_1")  # no longer unique
+    collection.insert_many([valid_document(name="one"), valid_document(name="its twin")])
+    before = list(collection.find())
+
+    result = manage("apply_cred_migrations", "--repair", database=scratch_db.name)
+    assert one_line_error(result) == (
+        "CommandError: cannot repair youtube_credentials: index credential_id_1 must be unique, but 2 documents "
+        "share credential_id '6f1c1f8e-3d5b-4c59-9a55-0c8e2f2d9b10': put them right, then repair again"
+    )
+    assert "credential_id_1" in collection.index_information()  # left as it was, not dropped
+    assert list(collection.find()) == before
