@@ -21,11 +21,18 @@ it normalises those stages to dotted paths, and reads ``$$NOW`` as the naive
 millisecond date MongoDB's would be. It refuses any other SecantusDB version: the fixes
 are proven only against the pinned one. (Its other known defect, ``find_one_and_update``
 with ``upsert=True`` returning None under contention, is avoided by ``credentials.lease``.)
+
+Its planner also read the whole collection where MongoDB's reads a page, so the console's
+speed on it said nothing of its speed on MongoDB: ``start_server`` installs
+``credsite.devdb_planner``, which plans as MongoDB does where this project depends on it
+(the same results; only the documents read change) and makes ``explain`` count them.
 """
 
 from collections.abc import Mapping
 from datetime import UTC
 from importlib import metadata
+
+from credsite import devdb_planner
 
 SUPPORTED_SECANTUS_VERSION = "0.7.0b3"
 
@@ -125,6 +132,7 @@ def start_server(*, port=0, data_dir=":memory:", host="127.0.0.1"):
 
     _install_stage_normalisation()
     _install_naive_now()
+    devdb_planner.install()
     server = SecantusDBServer(
         host=host,
         port=port,

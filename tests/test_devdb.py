@@ -154,3 +154,106 @@ def test_devdb_reports_a_busy_port_in_one_line(manage):
     assert "Traceback" not in result.stderr
     assert result.stderr.strip().startswith("CommandError: cannot start the embedded database")
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+# The planner (credsite.devdb_planner): index reads where MongoDB plans them, the same results ------------
+
+
+def examined(collection, command):
+    """(documents examined, winning plan's input stage name, index name) of a find or aggregate."""
+    explained = collection.database.command("explain", {command[0]: collection.name, **command[1]})
+    plan = explained["queryPlanner"]["winningPlan"]
+    scan = plan.get("inputStage", plan)
+    return explained["executionStats"]["totalDocsExamined"], scan["stage"], scan.get("indexName")
+
+
+def natural(collection, query, **options):
+    """What a collection scan answers (a `$natural` hint is never planned on an index): the reference."""
+    return list(collection.find(query, **options).hint([("$natural", 1)]))
+
+
+def same_documents(found, reference):
+    """The same documents, in whatever order (without a sort, MongoDB promises none)."""
+    return sorted(found, key=lambda d: d["_id"]) == sorted(reference, key=lambda d: d["_id"])
+
+
+@pytest.fixture
+def credentials_like(scratch_db):
+    """3,000 documents shaped as the console's: 60 tenants, dates with ties, half due, a few leased."""
+    base = datetime(2026, 1, 1)
+    scratch_db.docs.insert_many(
+        {
+            "tenant": f"t{n % 60:02d}",
+            "name": f"{'alpha' if n % 3 else 'beta'}-{n:04d}",
+            "at": base + timedelta(minutes=n // 2),  # two documents at each minute
+            "due": base + timedelta(hours=n % 100),
+            "holder": "worker" if n % 50 == 5 else None,
+            "active": n % 2 == 0,
+        }
+        for n in range(3000)
+    )
+    for key in ("tenant", "name", "due", "active"):
+        scratch_db.docs.create_index(key)
+    scratch_db.docs.create_index([("at", -1)])
+    return scratch_db.docs
+
+
+def test_conditions_nested_in_and_are_planned_on_an_index(credentials_like):
+    query = {"$and": [{"tenant": "t07"}, {"$and": [{"at": {"$exists": True}}, {"at": {"$ne": None}}]}]}
+    assert examined(credentials_like, ("find", {"filter": query})) == (50, "IXSCAN", "tenant_1")
+    assert same_documents(list(credentials_like.find(query)), natural(credentials_like, query))
+
+
+def test_or_and_expr_conjuncts_are_applied_to_what_the_index_finds(credentials_like):
+    # The refresher's claim: due by now, and not leased or its lease run out.
+    query = {
+        "due": {"$lte": datetime(2026, 1, 1, 9)},
+        "$or": [{"holder": None}, {"$expr": {"$lt": ["$due", datetime(2026, 1, 1, 3)]}}],
+    }
+    due = credentials_like.count_documents({"due": {"$lte": datetime(2026, 1, 1, 9)}})
+    assert examined(credentials_like, ("find", {"filter": query})) == (due, "IXSCAN", "due_1")
+    found = list(credentials_like.find(query))
+    assert same_documents(found, natural(credentials_like, query)) and 0 < len(found) < due
+
+
+def test_an_or_whose_every_branch_is_indexed_reads_those_branches(credentials_like):
+    query = {"$or": [{"tenant": "t01"}, {"name": {"$regex": "^beta-000"}}]}  # a case-sensitive prefix
+    found = natural(credentials_like, query)
+    assert examined(credentials_like, ("find", {"filter": query}))[:2] == (len(found), "IXSCAN")
+    assert same_documents(list(credentials_like.find(query)), found)
+
+
+def test_thousands_of_ids_in_an_update_use_the_id_index(credentials_like):
+    ids = [document["_id"] for document in credentials_like.find({"active": True}, {"_id": 1})]
+    query = {"$and": [{"_id": {"$in": ids}}, {"holder": None}]}
+    assert examined(credentials_like, ("find", {"filter": query})) == (1500, "IXSCAN", "_id_")
+    expected = {document["_id"] for document in natural(credentials_like, query)}
+    assert credentials_like.update_many(query, {"$set": {"seen": True}}).modified_count == len(expected)
+    assert {document["_id"] for document in credentials_like.find({"seen": True})} == expected
+
+
+def test_in_compares_numbers_across_types_and_null_as_before(scratch_db):
+    scratch_db.mixed.insert_many([{"_id": 1, "v": 5.0}, {"_id": 2, "v": "5"}, {"_id": 3}, {"_id": 4, "v": ["x", 7]}])
+    listed = [f"s{n}" for n in range(20)] + [5, None, "x"]
+    assert [d["_id"] for d in scratch_db.mixed.find({"v": {"$in": listed}})] == [1, 3, 4]
+    assert [d["_id"] for d in scratch_db.mixed.find({"v": {"$nin": listed}})] == [2]
+
+
+def test_a_sorted_page_reads_the_page_not_the_collection(credentials_like):
+    order = [("at", -1), ("_id", -1)]
+    reference = natural(credentials_like, {}, sort=order)
+    for skip in (0, 25):
+        assert list(credentials_like.find().sort(order).skip(skip).limit(25)) == reference[skip : skip + 25]
+    # As Django asks for a list page: fields copied onto themselves, then sort and limit.
+    page = [{"$addFields": {"at": "$at", "_id": "$_id"}}, {"$sort": dict(order)}, {"$limit": 25}]
+    assert list(credentials_like.aggregate(page)) == reference[:25]
+    read, _stage, _index = examined(credentials_like, ("aggregate", {"pipeline": page, "cursor": {}}))
+    assert read <= 26  # the page, and the document tied with its last one
+    filtered = [{"$match": {"holder": None, "$or": [{"active": True}, {"active": False}]}}, *page]
+    assert list(credentials_like.aggregate(filtered)) == [d for d in reference if d["holder"] is None][:25]
+
+
+def test_an_unsorted_bounded_count_stops_at_its_bound(credentials_like):
+    count = [{"$match": {"name": {"$regex": "alpha"}}}, {"$project": {"_id": 1}}, {"$limit": 101}, {"$count": "n"}]
+    assert list(credentials_like.aggregate(count)) == [{"n": 101}]
+    assert examined(credentials_like, ("aggregate", {"pipeline": count, "cursor": {}}))[0] <= 160
