@@ -113,9 +113,9 @@ def test_history_and_overview_are_scoped(staff_client, tenants, admin_client):
     overview = html(staff_client.get(reverse("admin:credentials_overview")))
     assert "initech" not in overview
     row = overview.split('data-platform="Twitter/X"')[1].split("</tr>")[0]
-    assert "<td>3</td>" in row  # total: acme 2 + globex 1
+    assert ">3</a>" in row.split("<td>")[1]  # total: acme 2 + globex 1, linking to the list
     everything = html(admin_client.get(reverse("admin:credentials_overview")))
-    assert "<td>4</td>" in everything.split('data-platform="Twitter/X"')[1].split("</tr>")[0]
+    assert ">4</a>" in everything.split('data-platform="Twitter/X"')[1].split("<td>")[1]
 
 
 def test_superuser_sees_every_tenant(admin_client, tenants):

@@ -70,12 +70,14 @@ def fits_the_width(tab):
 def test_support_finds_a_customer_sees_every_platform_and_offboards_them(page, support_user, customer):  # noqa: F811
     enroll_at_first_sign_in(page)
     page.set_viewport_size(LAPTOP)
+    page.screenshot(path=ARTIFACTS / "index_1366.png", full_page=True)
 
     # Find by prefix: two granted tenants start with "acme"; one with "acme-c".
     page.fill("#customer-search-q", "acme")
     page.press("#customer-search-q", "Enter")
     page.wait_for_selector("#customer-results")
     assert page.locator("#customer-results li").all_inner_texts() == ["acme-corp", "acme-labs"]
+    page.screenshot(path=ARTIFACTS / "customer_search.png", full_page=True)
     page.fill("#customer-search-q", "acme-c")
     page.press("#customer-search-q", "Enter")
     page.wait_for_url("**/admin/credentials/customer/acme-corp/")

@@ -189,7 +189,7 @@ def test_the_filter_and_the_overview_count_and_list_by_health(staff_client, db):
     assert "retrying" not in attention and "fine" not in attention, "only what needs a person"
     assert "not mine" not in overview
     row = overview.split('data-platform="YouTube"')[1].split("</tr>")[0]
-    assert "<td>4</td>" in row  # the total, of the granted tenants only
+    assert ">4</a>" in row.split("<td>")[1]  # the total, of the granted tenants only
 
 
 # Refresh now ---------------------------------------------------------------------------------
