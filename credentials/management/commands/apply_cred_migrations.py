@@ -22,7 +22,10 @@ def migration_number(value):
 
 
 class Command(BaseCommand):
-    help = "Apply pending credential-collection migrations (migrations_mongo/) in order."
+    help = (
+        "Apply pending credential-collection migrations (migrations_mongo/) in order; or list them, "
+        "dry-run, roll back, fake one, repair drifted indexes and validators, or adopt migrate-mongo's changelog."
+    )
     # The drift check would only repeat what this command is about to fix.
     requires_system_checks = []
 
