@@ -300,3 +300,12 @@ def test_activating_a_credential_that_does_not_work_warns(staff_client, db):
         "Publishing with it fails until it is put right."
     )
     assert Twitter.objects.get(pk=revoked.pk).is_active
+
+
+def test_a_tenant_id_with_a_slash_or_a_space_has_its_page_and_links(admin_client, db):
+    FACTORIES["reddit"](customer_id="acme/eu west", name="odd tenant")
+    page_url = customer_page("acme/eu west")
+    assert page_url == "/admin/credentials/customer/acme/eu%20west/"
+    assert "odd tenant" in html(admin_client.get(page_url))
+    assert f'href="{page_url}"' in html(admin_client.get(url(REGISTRY["reddit"].model, "changelist")))
+    assert admin_client.get(SEARCH, {"q": "acme/eu"})["Location"] == page_url
