@@ -15,6 +15,8 @@ costs a few index keys on MongoDB cost the whole collection on it:
   no usable index stops reading after the page. ``aggregate`` hands its leading
   ``$sort`` / ``$skip`` / ``$limit`` (past Django's ``$addFields`` that copy fields onto
   themselves) to that read.
+* The whole count of a collection (``estimated_document_count``) walked every document;
+  it is now kept until a write changes it, as MongoDB keeps it in metadata.
 * ``explain`` reported documents examined by formula (the whole collection for any scan).
   It now runs the read and counts the documents fetched and index keys walked.
 
@@ -378,6 +380,39 @@ def _install_page_reads(Storage, storage_module, query_module, ordering_module):
     Storage._scan_docs = scan_docs
 
 
+def _install_kept_counts(Storage):
+    """A collection's whole count (`estimated_document_count`) kept between the writes that change it, as
+    MongoDB keeps it in the collection's metadata, where SecantusDB walked every document for it."""
+    count_matching, emit_oplog = Storage.count_matching, Storage._emit_oplog
+
+    def forget_counts(self, entries, pre_images=None):
+        # Every write goes through the oplog: an insert, a delete or a command (drop, rename...) changes counts.
+        kept = self.__dict__.get("_credsite_counts")
+        for entry in entries if kept is not None else ():
+            if entry.get("op") in ("i", "d", "c"):
+                kept["generation"] += 1
+                if entry["op"] == "c":
+                    kept["counts"].clear()
+                else:
+                    kept["counts"].pop(tuple(str(entry.get("ns", "")).split(".", 1)), None)
+        return emit_oplog(self, entries, pre_images)
+
+    def count(self, db, coll, query=None, *, let=None, collation=None):
+        if query or not self.enable_oplog or self._is_oplog_rs(db, coll) or self._is_system_users(db, coll):
+            return count_matching(self, db, coll, query, let=let, collation=collation)
+        kept = self.__dict__.setdefault("_credsite_counts", {"generation": 0, "counts": {}})
+        if (db, coll) in kept["counts"]:
+            return kept["counts"][(db, coll)]
+        generation = kept["generation"]
+        counted = count_matching(self, db, coll, query, let=let, collation=collation)
+        if kept["generation"] == generation:  # no write meanwhile
+            kept["counts"][(db, coll)] = counted
+        return counted
+
+    Storage.count_matching = count
+    Storage._emit_oplog = forget_counts
+
+
 def _keeps_documents(stage):
     """The fields a stage keeps unchanged when it changes nothing else a page depends on: Django's `$addFields`
     copying fields onto themselves (None: all of them), or an inclusion `$project`; False for any other."""
@@ -503,6 +538,7 @@ def install():
     _install_conjunct_planning(storage.Storage)
     _install_set_lookup_for_in(query)
     _install_page_reads(storage.Storage, storage, query, ordering)
+    _install_kept_counts(storage.Storage)
     _install_aggregate_pushdown(commands)
     _install_counting_explain(commands)
     storage.Storage._credsite_planner = True

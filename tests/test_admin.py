@@ -19,6 +19,7 @@ from credentials.platforms import REGISTRY
 from tenancy.models import TenantAccess
 from tests.admin_pages import html, messages_of, url
 from tests.factories import FACTORIES
+from tests.page_reads import READS
 
 SENTINEL = "SENTINEL-admin-9d41"
 Twitter = REGISTRY["twitter"].model
@@ -302,11 +303,17 @@ def test_search_date_hierarchy_and_platform_filters(staff_client, db):
     assert "org one" in dated and "person one" in dated
 
 
+def list_page_cost(client, query_string=""):
+    """(queries sent, documents the credential collections' reads examined, the page)."""
+    with READS.recording() as reads, CaptureQueriesContext(connection) as captured:
+        page = html(client.get(url(REGISTRY["youtube"].model, "changelist") + query_string))
+    return len(captured), reads.documents_examined(connection.database.client), page
+
+
 def list_page_queries(client, count):
     FACTORIES["youtube"].create_batch(count, customer_id="acme", access_token="t")
-    with CaptureQueriesContext(connection) as captured:
-        page = html(client.get(url(REGISTRY["youtube"].model, "changelist")))
-    return len(captured), page
+    queries, _examined, page = list_page_cost(client)
+    return queries, page
 
 
 def test_list_page_costs_the_same_queries_for_20_and_500(staff_client, db):
@@ -314,7 +321,55 @@ def test_list_page_costs_the_same_queries_for_20_and_500(staff_client, db):
     REGISTRY["youtube"].model.objects.all().delete()
     large, page = list_page_queries(staff_client, 500)
     assert small == large
-    assert "500 YouTube credentials" in page
+    assert "500 YouTube credentials" in page  # a tenant-scoped list counts exactly, up to a bound
+
+
+def other_tenants_credentials(count, first=0):
+    """`count` YouTube credentials of tenants other than acme, each a second newer than the one before."""
+    for n in range(first, first + count):
+        FACTORIES["youtube"](customer_id=f"other-{n % 7}", access_token="t", created_at=OLDEST + timedelta(seconds=n))
+
+
+OLDEST = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def test_a_list_page_reads_as_much_at_500_credentials_as_at_60(admin_client, db):
+    make = FACTORIES["youtube"]
+    newest = OLDEST + timedelta(days=1)
+    acme = [make(customer_id="acme", is_active=n == 0, access_token="t", created_at=newest + timedelta(seconds=n))
+            for n in range(10)]  # fmt: skip
+    pages = {
+        "first page": "",
+        "tenant": "?customer_id=acme",
+        "active": "?is_active__exact=1",
+        "search by credential_id": f"?q={acme[3].credential_id}",
+    }
+    other_tenants_credentials(50)
+    small = {name: list_page_cost(admin_client, query)[:2] for name, query in pages.items()}
+    other_tenants_credentials(440, first=50)
+    large = {name: list_page_cost(admin_client, query)[:2] for name, query in pages.items()}
+    assert small == large
+    assert 50 <= large["first page"][1] <= 51  # the page, and at most the next document on the created_at index
+    assert large["search by credential_id"][1] == 2  # the count and the page: that one credential each
+
+
+def test_search_finds_a_credential_by_its_credential_id_typed_in_any_case(admin_client, db):
+    make = FACTORIES["youtube"]
+    wanted, other = make(customer_id="acme", name="wanted one"), make(customer_id="acme", name="other one")
+    for typed in (f"  {wanted.credential_id.upper()} ", wanted.credential_id.replace("-", "")):
+        page = html(admin_client.get(url(type(wanted), "changelist"), {"q": typed}))
+        assert "wanted one" in page and "other one" not in page
+        assert "1 YouTube credential" in page
+    assert other.name in html(admin_client.get(url(type(other), "changelist"), {"q": "other o"}))  # a name's start
+
+
+def test_the_unfiltered_list_says_its_count_is_approximate(admin_client, db):
+    FACTORIES["youtube"].create_batch(3, customer_id="acme")
+    FACTORIES["youtube"](customer_id="globex")
+    model = REGISTRY["youtube"].model
+    assert "about 4 YouTube credentials" in html(admin_client.get(url(model, "changelist")))
+    filtered = html(admin_client.get(url(model, "changelist") + "?customer_id=acme"))
+    assert "3 YouTube credentials" in filtered and "about 3" not in filtered
 
 
 def test_no_page_shows_a_secret(staff_client, admin_client, db):

@@ -257,3 +257,16 @@ def test_an_unsorted_bounded_count_stops_at_its_bound(credentials_like):
     count = [{"$match": {"name": {"$regex": "alpha"}}}, {"$project": {"_id": 1}}, {"$limit": 101}, {"$count": "n"}]
     assert list(credentials_like.aggregate(count)) == [{"n": 101}]
     assert examined(credentials_like, ("aggregate", {"pipeline": count, "cursor": {}}))[0] <= 160
+
+
+def test_the_estimated_count_follows_inserts_deletes_and_drops(scratch_db):
+    counted = scratch_db.counted
+    counted.insert_many([{"n": n} for n in range(10)])
+    assert counted.estimated_document_count() == 10
+    counted.insert_one({"n": 10})
+    counted.update_many({}, {"$set": {"seen": True}})
+    assert counted.estimated_document_count() == 11
+    counted.delete_many({"n": {"$lt": 3}})
+    assert counted.estimated_document_count() == 8
+    counted.drop()
+    assert counted.estimated_document_count() == 0

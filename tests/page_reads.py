@@ -1,0 +1,63 @@
+"""What a page read from MongoDB: the commands it sent (pymongo's command monitoring), and what they examined.
+
+`READS` must be registered before the first MongoClient is made (it is, at import: test modules
+are imported before any test opens the database). The benchmarks pass it to their client too.
+"""
+
+from contextlib import contextmanager
+
+from pymongo import monitoring
+
+EXPLAINED = ("find", "aggregate")
+# What a driver adds to a command that explain must not be given.
+DRIVER_FIELDS = ("$db", "lsid", "$clusterTime", "$readPreference", "txnNumber", "cursor")
+
+
+class CommandRecorder(monitoring.CommandListener):
+    """Records the reads sent while `recording()` is open."""
+
+    def __init__(self):
+        self.commands = None
+
+    def started(self, event):
+        if self.commands is not None and event.command_name in EXPLAINED:
+            self.commands.append((event.database_name, dict(event.command)))
+
+    def succeeded(self, event):
+        pass
+
+    def failed(self, event):
+        pass
+
+    @contextmanager
+    def recording(self):
+        self.commands = []
+        try:
+            yield PageReads(self.commands)
+        finally:
+            self.commands = None
+
+
+class PageReads:
+    def __init__(self, commands):
+        self.commands = commands
+
+    def on(self, collection_suffix):
+        return [
+            (database, command)
+            for database, command in self.commands
+            if command[next(iter(command))].endswith(collection_suffix)
+        ]
+
+    def documents_examined(self, client, collection_suffix="_credentials"):
+        """The documents the server read for the reads of the collections named so, by `explain`."""
+        total = 0
+        for database, command in self.on(collection_suffix):
+            plain = {key: value for key, value in command.items() if key not in DRIVER_FIELDS}
+            explained = client[database].command("explain", plain, verbosity="executionStats")
+            total += explained["executionStats"]["totalDocsExamined"]
+        return total
+
+
+READS = CommandRecorder()
+monitoring.register(READS)
