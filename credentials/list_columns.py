@@ -2,23 +2,43 @@
 
 from functools import cache
 
-from django.db.models import Case, IntegerField, Value, When
+from django.db.models import BooleanField, Case, Expression, IntegerField, Value, When
 from django.utils import timezone
 
 from .health import _steps
-from .models import Health
+
+
+class MqlCondition(Expression):
+    """A filter (a Q) as a When's condition, for conditions holding array lookups.
+
+    django-mongodb-backend 5.2 compiles them to MQL, but Django first renders an ordering's SQL
+    (to tell orderings apart), and the backend's ArrayContains has no as_sql: that pass gets a stand-in.
+    """
+
+    conditional = True
+
+    def __init__(self, condition):
+        super().__init__(output_field=BooleanField())
+        self.condition = condition
+
+    def resolve_expression(self, query=None, allow_joins=True, reuse=None, summarize=False, for_save=False):
+        resolved = self.copy()
+        resolved.condition = self.condition.resolve_expression(query, allow_joins, reuse, summarize, for_save)
+        return resolved
+
+    def as_sql(self, compiler, connection):
+        return f"MQL({self.condition!r})", []
+
+    def as_mql(self, compiler, connection, as_expr=False):
+        return self.condition.as_mql(compiler, connection, as_expr=as_expr)
 
 
 def health_rank(platform, now):
     """A sort key agreeing with health_of: the position of its verdict among health_of's steps, the worst
-    (no token) first and working last, so that the first click on the column brings up what needs a person.
-
-    The missing-scope step is left out: django-mongodb-backend 5.2 cannot compile an array lookup inside an
-    expression (ArrayContains has no as_sql), so such a credential sorts by the verdict after it.
-    """
-    steps = [condition for health, condition in _steps(platform, now) if health != Health.MISSING_SCOPE]
+    (no token) first and working last, so that the first click on the column brings up what needs a person."""
+    steps = [condition for _health, condition in _steps(platform, now)]
     return Case(
-        *(When(condition, then=Value(rank)) for rank, condition in enumerate(steps)),
+        *(When(MqlCondition(condition), then=Value(rank)) for rank, condition in enumerate(steps)),
         default=Value(len(steps)),
         output_field=IntegerField(),
     )

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from connect.models import ConnectLink
+from credentials.models import Health
 from credentials.platforms import REGISTRY
 from tenancy.models import TenantAccess
 from tests.admin_pages import html, messages_of, url
@@ -258,21 +259,33 @@ def test_list_columns_show_expiry_who_changed_and_the_platforms_own_choices(staf
     assert "column-updated_by" in page and "column-token_expires" in page
 
 
-def test_the_health_column_sorts_the_worst_first(staff_client, db):
-    make = FACTORIES["youtube"]
-    posting = list(REGISTRY["youtube"].token_facts.post_scopes)
-    make(customer_id="acme", name="working", access_token="t", refresh_token="r", scopes=posting,
-         token_expiry=timezone.now() + timedelta(hours=1))  # fmt: skip
+# health_of's verdicts in the order it tries them: the health column sorts by this, the worst first.
+WORST_FIRST = [Health.NO_TOKEN, Health.NEEDS_RECONNECT, Health.FAILING, Health.RETRYING, Health.MISSING_SCOPE,
+               Health.EXPIRES, Health.REFRESH_DUE, Health.WORKING]  # fmt: skip
+
+
+@pytest.mark.parametrize("key", sorted(REGISTRY))
+def test_the_health_column_sorts_as_health_of_judges_the_worst_first(staff_client, db, key):
+    now, platform, make = timezone.now(), REGISTRY[key], FACTORIES[key]
+    posting = list(platform.token_facts.post_scopes)
+    token = {"access_token": "t", "refresh_token": "r", "scopes": posting, "token_expiry": now + timedelta(hours=1)}
+    make(customer_id="acme", name="working", **token)
     make(customer_id="acme", name="tokenless", access_token=None)
-    make(customer_id="acme", name="revoked", access_token="t", is_authenticated=False)
-    changelist = url(REGISTRY["youtube"].model, "changelist")
-    page = html(staff_client.get(changelist))
-    header = page.split("column-health_column")[1].split("</th>")[0]
+    make(customer_id="acme", name="revoked", **token, is_authenticated=False)
+    make(customer_id="acme", name="narrow", **{**token, "scopes": ["read.only"]})
+    make(customer_id="acme", name="failing", **token, refresh_failures=3, failing_since=now - timedelta(days=3))
+    make(customer_id="acme", name="retrying", **token, refresh_failures=1, failing_since=now)
+    make(customer_id="acme", name="ending", **{**token, "refresh_token": None, "token_expiry": now + timedelta(days=3)})
+    changelist = url(platform.model, "changelist")
+    header = html(staff_client.get(changelist)).split("column-health_column")[1].split("</th>")[0]
     order = re.search(r'href="\?o=([\d.]+)"', header).group(1)
-    ascending = html(staff_client.get(changelist, {"o": order}))
-    assert re.findall(r'<th class="field-name"><a [^>]*>([^<]*)</a>', ascending) == ["tokenless", "revoked", "working"]
-    descending = html(staff_client.get(changelist, {"o": f"-{order}"}))
-    assert re.findall(r'<th class="field-name"><a [^>]*>([^<]*)</a>', descending) == ["working", "revoked", "tokenless"]
+    for direction, ranks_run in (("", sorted), ("-", lambda ranks: sorted(ranks, reverse=True))):
+        page = html(staff_client.get(changelist, {"o": direction + order}))
+        shown = [Health(value) for value in re.findall(r'class="health health-([a-z_]+)"', page)]
+        assert len(shown) == 7
+        ranks = [WORST_FIRST.index(health) for health in shown]
+        assert ranks == ranks_run(ranks), (direction, shown)
+    assert {Health.NO_TOKEN, Health.NEEDS_RECONNECT, Health.FAILING, Health.MISSING_SCOPE} <= set(shown)
 
 
 def test_activating_two_of_one_tenant_is_refused_naming_it(staff_client, db):
