@@ -32,7 +32,8 @@ def database_server():
     server = subprocess.Popen(
         [sys.executable, "manage.py", "devdb", "--memory", "--port", str(port)],
         cwd=PROJECT_DIR,
-        env={**os.environ, "DEBUG": "true"},
+        # A million credentials and their indexes, in memory: more than the embedded database's default cache.
+        env={"DEVDB_CACHE_SIZE": "8G", **os.environ, "DEBUG": "true"},
         stdout=subprocess.PIPE,
         text=True,
     )

@@ -28,6 +28,7 @@ speed on it said nothing of its speed on MongoDB: ``start_server`` installs
 (the same results; only the documents read change) and makes ``explain`` count them.
 """
 
+import os
 from collections.abc import Mapping
 from datetime import UTC
 from importlib import metadata
@@ -126,6 +127,8 @@ def start_server(*, port=0, data_dir=":memory:", host="127.0.0.1"):
 
     ``data_dir=":memory:"`` gives an ephemeral store; any other path is durable across
     restarts. Call ``.stop()`` (or use it as a context manager) to shut it down.
+    ``DEVDB_CACHE_SIZE`` (default ``1G``) bounds the storage engine's cache, which holds all
+    of an in-memory store: the benchmarks' million credentials need more.
     """
     require_supported_secantus()
     from secantus import SecantusDBServer
@@ -139,6 +142,7 @@ def start_server(*, port=0, data_dir=":memory:", host="127.0.0.1"):
         storage_path=str(data_dir),
         # Test-only commands (fail points) stay off, as on a real mongod.
         enable_test_commands=False,
+        cache_size=os.environ.get("DEVDB_CACHE_SIZE", "1G"),
     )
     try:
         server.start()

@@ -17,30 +17,34 @@ class CommandRecorder(monitoring.CommandListener):
     """Records the reads sent while `recording()` is open."""
 
     def __init__(self):
-        self.commands = None
+        self.reads = None
 
     def started(self, event):
-        if self.commands is not None and event.command_name in EXPLAINED:
-            self.commands.append((event.database_name, dict(event.command)))
+        if self.reads is not None and event.command_name in EXPLAINED:
+            self.reads.commands.append((event.database_name, dict(event.command)))
 
     def succeeded(self, event):
-        pass
+        if self.reads is not None:
+            self.reads.database_ms += event.duration_micros / 1000
 
     def failed(self, event):
-        pass
+        self.succeeded(event)
 
     @contextmanager
     def recording(self):
-        self.commands = []
+        self.reads = PageReads()
         try:
-            yield PageReads(self.commands)
+            yield self.reads
         finally:
-            self.commands = None
+            self.reads = None
 
 
 class PageReads:
-    def __init__(self, commands):
-        self.commands = commands
+    """The reads one page sent, and how long the page waited for the database's answers (all commands)."""
+
+    def __init__(self):
+        self.commands = []
+        self.database_ms = 0.0
 
     def on(self, collection_suffix):
         return [
