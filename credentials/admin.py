@@ -93,7 +93,7 @@ class CredentialAdmin(CredentialHealthMixin, CredentialConnectMixin, admin.Model
         # The credential_id is made when the credential is saved: shown (to copy) once it exists.
         saved_ids = ["credential_id", "platform"] if obj is not None else []
         return [
-            ("Identity", {"fields": ["name", ("customer_id", NEW_TENANT_FIELD), TOKEN_FIELD, *saved_ids]}),
+            ("Identity", {"fields": ["name", "customer_id", NEW_TENANT_FIELD, TOKEN_FIELD, *saved_ids]}),
             *self.health_fieldset(obj),
             ("Platform account", {"fields": [*platform.identity_fields, *platform.account_fields]}),
             ("App credentials", {"fields": with_clear_boxes(platform.app_fields)}),

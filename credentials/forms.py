@@ -102,19 +102,16 @@ class CredentialForm(forms.ModelForm):
         for name in self.secret_fields:
             if name in self.fields:
                 self.fields[name].help_text = self._secret_help(name)
-                self.fields[name + CLEAR_SUFFIX].label = f"Clear {self.fields[name].label.lower()}"
+                self.fields[name + CLEAR_SUFFIX].label = f"Clear {self.verbose_name(name)}"
 
     def _secret_help(self, name):
         if name in self.kept_values:
-            return KEPT_MESSAGE
+            return format_html('<strong class="kept-secret">{}</strong>', KEPT_MESSAGE)
         return secret_status(getattr(self.instance, name, None))
 
-    def label_of(self, name):
-        return (
-            self.fields[name].label
-            if name in self.fields
-            else capfirst(self._meta.model._meta.get_field(name).verbose_name)
-        )
+    def verbose_name(self, name):
+        """A model field's name as staff read it inside a sentence ("access token", "API secret (OAuth 1.0a)")."""
+        return str(self._meta.model._meta.get_field(name).verbose_name)
 
     def clean_customer_id(self):
         customer_id = self.cleaned_data["customer_id"]  # trimmed, as every text box
@@ -132,7 +129,7 @@ class CredentialForm(forms.ModelForm):
             typed = cleaned.get(name)
             clear = cleaned.pop(name + CLEAR_SUFFIX, False)
             if clear and typed:
-                self.add_error(name, f"Type a new {self.label_of(name).lower()} or tick “clear”, not both.")
+                self.add_error(name, f"Type a new {self.verbose_name(name)} or tick “clear”, not both.")
             elif clear:
                 cleaned[name] = None
             elif not typed and name in self.kept_values:
@@ -156,11 +153,11 @@ class CredentialForm(forms.ModelForm):
             return
         token = cleaned["access_token"] if "access_token" in cleaned else self.instance.access_token
         if not token:
-            authenticated = self.label_of("is_authenticated")
+            authenticated = capfirst(self.verbose_name("is_authenticated"))
             self.add_error(
                 "is_authenticated",
-                f"{authenticated} needs an {self.label_of('access_token').lower()}: type one (or connect the "
-                f"account with a connect link), or untick {authenticated}.",
+                f"{authenticated} needs an {self.verbose_name('access_token')}: type one (or connect the account "
+                f"with a connect link), or untick {authenticated}.",
             )
 
     def _confirm_new_tenant(self, cleaned):
@@ -174,7 +171,10 @@ class CredentialForm(forms.ModelForm):
             return
         self.fields[NEW_TENANT_FIELD].widget = NewTenantConfirmation(customer_id)
         if cleaned.get(NEW_TENANT_FIELD) != customer_id:
-            self.add_error("customer_id", f"No customer “{customer_id}” yet: create it? Tick the box to confirm.")
+            self.add_error(
+                "customer_id",
+                f"No customer “{customer_id}” yet: create it? Tick “Yes” below, or correct the tenant id.",
+            )
 
     def full_clean(self):
         super().full_clean()
@@ -183,6 +183,8 @@ class CredentialForm(forms.ModelForm):
                 self._keep_typed_secrets()
             self.data = self.data.copy()
             self.data[TOKEN_FIELD] = self.kept.token or ""
+            if "customer_id" in self.data:
+                self.data["customer_id"] = self.data["customer_id"].strip()  # shown as it is kept
 
     def _keep_typed_secrets(self):
         """The form comes back with errors: keep each secret typed (now or before), say so beside it."""

@@ -5,13 +5,14 @@ import re
 import pytest
 from django.contrib.admin.models import LogEntry
 
+from credentials.forms import KEPT_MESSAGE
 from credentials.platforms import REGISTRY
 from tests.admin_pages import html, url
 from tests.factories import FACTORIES
 
 Twitter = REGISTRY["twitter"].model
 TikTok = REGISTRY["tiktok"].model
-KEPT = "a new value was typed and is kept; type again to change it"
+KEPT = KEPT_MESSAGE.lower().rstrip(".")
 TYPED = {
     "api_key": "typed-api-key",
     "access_token": "TYPED-access-token-7f3a",

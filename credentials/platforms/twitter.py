@@ -42,8 +42,8 @@ class TwitterCredential(Credential, PostStats):
         if any(getattr(self, name) for name in app_fields):
             missing |= self.missing_fields(
                 app_fields,
-                f"a credential's own {self.get_auth_type_display()} app needs both the {first} and the {second} "
-                f"(leave both blank for the default app, {default_app}).",
+                f"a credential's own {self.get_auth_type_display()} app needs both the {first} and the {second}; "
+                f"leave both blank to use the default app, {default_app}.",
             )
         if self.auth_type == self.AuthType.OAUTH1A and self.access_token:
             missing |= self.missing_fields(
