@@ -1,6 +1,7 @@
 """Writing a connection into its credential: tokens sealed, identity filled, link spent, history kept."""
 
 import logging
+import time
 from dataclasses import dataclass
 
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
@@ -14,6 +15,7 @@ from credentials.platforms.base import ConnectedAccount
 from oauth.app_credentials import AppNotConfigured, app_credentials
 from oauth.token_answer import token_values
 from refresh import webhook
+from refresh.models import TokenEvent
 
 from .failures import ASK_FOR_A_NEW_LINK, ConnectFailed
 from .links import link_credential
@@ -71,6 +73,7 @@ def _issued_alike(platform, link, credential):
 
 def save_connection(link, token, account, scopes):
     """Fill the credential `link` is for (or the tenant's one holding this account, or a new one)."""
+    started = time.monotonic()
     platform = REGISTRY[link.platform]
     model = platform.model
     credential = check_target(link)
@@ -127,6 +130,15 @@ def save_connection(link, token, account, scopes):
         )
         raise
     _write_history(link, credential, changed, created)
+    # Beside the renewals and tests, so the latest events say the credential works again.
+    TokenEvent.record(
+        credential,
+        TokenEvent.Action.CONNECT,
+        TokenEvent.Outcome.OK,
+        f"{'connected' if created else 'reconnected'} {account.label} through connect link {link.pk}",
+        credential.updated_by,
+        started,
+    )
     if needed_reconnect:
         webhook.notify(credential, "recovered", f"reconnected through connect link {link.pk}")
     log.info(

@@ -50,8 +50,9 @@ def from_response(response):
     transient = status >= 500 or status == 429
     retry_after = response.headers.get("Retry-After")
     what = f"{code}: {description}" if code and description else code or description or f"HTTP {status}"
+    # A refusal inside a 200 (Reddit's way) would read as a success with its status beside it.
     return OAuthFailure(
-        _short(f"{what} (HTTP {status})"),
+        _short(f"{what} (HTTP {status})" if status >= 400 else what),
         code=code,
         status=status,
         transient=transient,

@@ -8,6 +8,16 @@ from dataclasses import dataclass
 DEAD_CODES = frozenset(
     {"invalid_grant", "invalid_client", "unauthorized_client", "invalid_scope", "invalid_token", "access_denied", "190"}
 )
+# What a dead verdict means, in staff's words, before the platform's own reason.
+DEAD_MEANS = {
+    "invalid_grant": "the platform no longer accepts the refresh token (access removed, revoked or expired)",
+    "invalid_token": "the platform refused the token (revoked or expired)",
+    "190": "the platform refused the token (revoked, expired, or the password changed)",
+    "invalid_client": "the platform refused the app's own credentials",
+    "unauthorized_client": "the platform does not let this app renew tokens",
+    "invalid_scope": "the grant lacks a scope it needs",
+    "access_denied": "the account's owner denied access",
+}
 FIRST_RETRY_SECONDS = 60
 MAX_RETRY_SECONDS = 3600
 
@@ -24,7 +34,8 @@ def classify(failure, failures_before):
     """`failure`: an oauth.errors.OAuthFailure; `failures_before`: consecutive failures until now."""
     code = failure.code or (f"http_{failure.status}" if failure.status else "network")
     if not failure.transient and (failure.code in DEAD_CODES or failure.status == 401):
-        return Verdict(True, code, failure.reason, None)
+        means = DEAD_MEANS.get(failure.code, "the platform refused the token")
+        return Verdict(True, code, f"{means}: {failure.reason}", None)
     # A timeout, a 5xx, a 429, or a refusal we cannot place: never a dead token on its own.
     return Verdict(False, code, failure.reason, backoff(failures_before + 1, failure.retry_after))
 

@@ -1,4 +1,4 @@
-"""The audit of token work: every refresh, test and disconnect, by a worker or a person."""
+"""The audit of token work: every refresh, test, disconnect and connection, by a worker, a person or a link."""
 
 import time
 
@@ -11,6 +11,7 @@ class TokenEvent(models.Model):
         REFRESH = "refresh", "Refresh"
         TEST = "test", "Test"
         DISCONNECT = "disconnect", "Disconnect"
+        CONNECT = "connect", "Connect"  # a customer connected the account again through a link
 
     class Outcome(models.TextChoices):
         OK = "ok", "Succeeded"

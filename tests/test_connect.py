@@ -13,6 +13,7 @@ from django.utils import timezone
 from connect.links import create_link
 from connect.models import ConnectFlow, ConnectLink
 from credentials.platforms import REGISTRY
+from refresh.models import TokenEvent
 from tests.factories import FACTORIES
 
 # What identifies the connected account on each platform's credential.
@@ -246,6 +247,13 @@ def test_reconnect_keeps_the_credential_and_its_refresh_token_when_none_comes(cu
     assert REGISTRY["reddit"].model.objects.count() == 1
     entry = LogEntry.objects.filter(object_id=str(credential.pk), action_flag=CHANGE).get()
     assert "Access token" in entry.get_change_message()
+    # The token events, which the credential's page lists, tell of both connections.
+    events = TokenEvent.objects.filter(credential_id=credential.credential_id, action="connect")
+    assert [event.reason.split(" through")[0] for event in events] == [
+        "reconnected u/emulated_redditor_one (Reddit)",
+        "connected u/emulated_redditor_one (Reddit)",
+    ]
+    assert {event.outcome for event in events} == {"ok"} and events[0].actor.startswith("connect link ")
 
 
 def test_reconnect_with_another_account_is_refused_unless_the_link_allows_it(customer, make_link, emulated_platforms):

@@ -210,7 +210,7 @@ def test_a_customer_connects_a_facebook_page_through_a_link(
     customer = page.context.browser.new_context(viewport={"width": 1000, "height": 800})
     browser = customer.new_page()
     browser.goto(link_url)
-    assert "asks you to connect again the Facebook account Acme on Facebook" in " ".join(
+    assert "asks you to connect your Facebook account Acme on Facebook again" in " ".join(
         browser.inner_text("main").split()
     )
     browser.screenshot(path=ARTIFACTS / "connect_link.png", full_page=True)

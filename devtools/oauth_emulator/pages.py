@@ -1,4 +1,5 @@
-"""The emulator's browser pages: the consent screen a person answers, and the refusal page."""
+"""The emulator's browser pages: the consent screen a person answers, the refusal page, and a person's
+connected apps."""
 
 from html import escape
 
@@ -23,15 +24,20 @@ button { font: inherit; padding: .5rem 1.4rem; border-radius: 6px; cursor: point
          background: #fff; color: #1d2330; }
 button.allow { background: #1f5fd1; border-color: #1f5fd1; color: #fff; font-weight: 600; }
 .error { color: #a3221b; }
+main.wide { max-width: 60rem; }
+table { width: 100%; border-collapse: collapse; font-size: .9rem; }
+th, td { text-align: left; vertical-align: top; padding: .4rem .5rem; border-top: 1px solid #e3e7ee; }
+td code { word-break: normal; white-space: nowrap; }
+td button { padding: .3rem .8rem; white-space: nowrap; }
 """
 
 
-def _page(title, body):
+def _page(title, body, *, wide=False):
     return (
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(title)}</title><style>{STYLE}</style></head>"
-        f"<body><main>{body}</main></body></html>\n"
+        f"<body><main{' class=wide' if wide else ''}>{body}</main></body></html>\n"
     )
 
 
@@ -128,4 +134,4 @@ def connected_apps_page(apps):
         "<h1>Connected apps</h1><table><tr><th>Platform and account</th><th>App</th><th>Scopes</th><th></th></tr>"
         f"{rows or '<tr><td colspan=4>No app has been allowed yet.</td></tr>'}</table>"
     )
-    return _page("Connected apps", body)
+    return _page("Connected apps", body, wide=True)
