@@ -24,6 +24,7 @@ from django.utils.http import urlencode
 from credentials.actions import bounded_selection, report
 from credentials.admin_filters import TenantFilter
 from credentials.platforms import REGISTRY
+from customers.links import tenant_column
 from tenancy.scope import TenantScope
 
 from .links import MAX_LINK_HOURS, LinkRefused, create_link, revoke_links
@@ -130,7 +131,7 @@ class CredentialFilter(admin.SimpleListFilter):
 
 class ConnectLinkAdmin(admin.ModelAdmin):
     list_display = (
-        "platform_label", "customer_id", "credential", status_badge, "created_by_name",
+        "platform_label", tenant_column, "credential", status_badge, "created_by_name",
         "created_at", "expires_at", "connected_account",
     )  # fmt: skip
     list_filter = (PlatformFilter, StatusFilter, TenantFilter, CredentialFilter)

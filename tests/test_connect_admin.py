@@ -226,6 +226,7 @@ def test_the_links_list_hides_other_tenants_links(staff_client, channels):
     theirs, _ = link_for(channels["initech"])
     page = html(staff_client.get(LINKS))
     assert "acme channel" in page and "initech" not in page
+    assert f'href="{reverse("admin:credentials_customer", args=["acme"])}"' in page, "the tenant links to its page"
     assert staff_client.get(reverse("admin:connect_connectlink_change", args=[theirs.pk])).status_code == 404
     detail = html(staff_client.get(reverse("admin:connect_connectlink_change", args=[mine.pk])))
     assert "acme channel" in detail and 'name="customer_id"' not in detail  # read only
