@@ -99,6 +99,7 @@ class CredentialForm(forms.ModelForm):
         self.kept_values = self.kept.values() if self.kept and self.is_bound else {}
         self.stored_secrets = {name for name in self.secret_fields if getattr(self.instance, name) is not None}
         self.secret_changes = {}  # field name -> "set", "replaced" or "cleared", once cleaned
+        self.typed_secrets = {}  # field name -> plain text typed now or kept from before, once cleaned
         for name in self.secret_fields:
             if name in self.fields:
                 self.fields[name].help_text = self._secret_help(name)
@@ -136,6 +137,9 @@ class CredentialForm(forms.ModelForm):
                 cleaned[name] = self.kept_values[name]  # typed before a failed save, kept since
             elif not typed:
                 cleaned.pop(name, None)  # left blank: the stored secret stays as it is
+            if typed or name in cleaned:
+                # Kept should the form fail, even for an error of its own (typed and "clear" both).
+                self.typed_secrets[name] = typed or cleaned[name]
             if name in cleaned:
                 self._note_secret_change(name, cleaned[name])
         self._check_authenticated(cleaned)
@@ -188,10 +192,7 @@ class CredentialForm(forms.ModelForm):
 
     def _keep_typed_secrets(self):
         """The form comes back with errors: keep each secret typed (now or before), say so beside it."""
-        cleaned = getattr(self, "cleaned_data", {})
-        typed = {
-            name: cleaned[name] for name in self.secret_fields if isinstance(cleaned.get(name), str) and cleaned[name]
-        }
+        typed = {name: value for name, value in self.typed_secrets.items() if value}
         self.kept.keep(typed)
         self.kept_values = typed
         for name in self.secret_fields:

@@ -311,3 +311,15 @@ def test_authenticated_with_a_stored_token_saves(staff_client):
     cleared = {**unchanged_form(credential), "access_token_clear": "on"}
     page = html(staff_client.post(url(Twitter, "change", credential.pk), cleared))
     assert "Authenticated needs an access token" in page.split('id="id_is_authenticated_error"')[1]
+
+
+def test_a_secret_typed_with_its_clear_box_ticked_is_kept_while_staff_choose(staff_client):
+    credential = FACTORIES["twitter"](customer_id="acme", access_token="old")
+    both = {**unchanged_form(credential), "access_token": "TYPED-and-cleared", "access_token_clear": "on"}
+    page = html(staff_client.post(url(Twitter, "change", credential.pk), both))
+    assert "Type a new access token or tick “clear”, not both." in page
+    assert "TYPED-and-cleared" not in page
+    assert KEPT in help_of(page, "access_token").lower()
+    chosen = {**unchanged_form(credential), "kept_secrets": kept_token(page)}
+    assert staff_client.post(url(Twitter, "change", credential.pk), chosen).status_code == 302
+    assert Twitter.objects.get(pk=credential.pk).access_token.reveal() == "TYPED-and-cleared"
