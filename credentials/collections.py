@@ -5,8 +5,12 @@ helpers, so that `apply_cred_migrations --dry-run` can hand the scripts a databa
 records the commands instead of sending them.
 """
 
-from .platforms import get_platform
+from .platforms import REGISTRY, get_platform
 from .schema import json_schema_for
+
+# What the list pages' search box looks up besides credential_id and customer_id (credentials.list_search):
+# the name, and every platform's identity fields, each sparse: a collection without the field indexes nothing.
+SEARCHED_FIELDS = ("name", *sorted({name for platform in REGISTRY.values() for name in platform.identity_fields}))
 
 # The contract's indexes, as (key, options); names are MongoDB's defaults.
 INDEXES = (
@@ -16,6 +20,7 @@ INDEXES = (
     ([("created_at", -1)], {}),
     ([("customer_id", 1), ("is_active", 1)], {}),
     ([("next_refresh_at", 1)], {}),  # the refresher's due queue
+    *(([(name, 1)], {"sparse": True}) for name in SEARCHED_FIELDS),  # since 065: the search box
 )
 
 

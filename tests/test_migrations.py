@@ -27,6 +27,7 @@ MIGRATIONS = [
     "062_require_encrypted_secrets",
     "063_accept_v2_and_bound_secret_length",
     "064_refresh_queue_and_health",
+    "065_search_indexes",
 ]
 CONTRACT_INDEXES = {
     "_id_": ([("_id", 1)], False),
@@ -36,7 +37,11 @@ CONTRACT_INDEXES = {
     "created_at_-1": ([("created_at", -1)], False),
     "customer_id_1_is_active_1": ([("customer_id", 1), ("is_active", 1)], False),
     "next_refresh_at_1": ([("next_refresh_at", 1)], False),
-}
+    # 065: the search box's, sparse
+    **{f"{name}_1": ([(name, 1)], False) for name in ("name", "channel_id", "channel_name", "facebook_page_id",
+       "instagram_user_id", "instagram_username", "open_id", "organization_id", "page_id", "person_id", "profile_id",
+       "user_id", "username")},
+}  # fmt: skip
 
 
 def migrator(database, directory=None, **kwargs):
@@ -487,7 +492,7 @@ def test_064_schedules_credentials_holding_tokens_and_rolls_back(scratch_db):
              "customer_id": "acme"},
         ]
     )  # fmt: skip
-    assert runner.apply() == ["064_refresh_queue_and_health"]
+    assert runner.apply(target=64) == ["064_refresh_queue_and_health"]
     renewable = scratch_db["reddit_credentials"].find_one({"name": "renewable"})
     assert renewable["next_refresh_at"] == (expiry - timedelta(minutes=10)).replace(tzinfo=None)  # pymongo: naive UTC
     assert "next_refresh_at" not in scratch_db["reddit_credentials"].find_one({"name": "no token"})
@@ -498,6 +503,28 @@ def test_064_schedules_credentials_holding_tokens_and_rolls_back(scratch_db):
     assert runner.rollback() == ["064_refresh_queue_and_health"]
     assert "next_refresh_at" not in scratch_db["reddit_credentials"].find_one({"name": "renewable"})
     assert "next_refresh_at_1" not in scratch_db["reddit_credentials"].index_information()
+
+
+def test_065_indexes_the_search_box_fields_and_touches_no_document(scratch_db):
+    runner = migrator(scratch_db)
+    runner.apply(target=64)
+    collection = scratch_db["twitter_credentials"]
+    for name in ("name_1", "username_1", "user_id_1", "channel_id_1"):  # as collections made before 065 are
+        collection.drop_index(name)
+    collection.insert_one(valid_document(platform="twitter", username="acme_news", user_id="1234"))
+    before = list(collection.find())
+
+    assert runner.apply() == ["065_search_indexes"]
+    indexes = collection.index_information()
+    assert {"name_1", "username_1", "user_id_1", "channel_id_1"} <= set(indexes)
+    assert indexes["username_1"]["sparse"] is True
+    assert list(collection.find()) == before
+    plan = collection.find({"username": {"$gte": "acme", "$lt": "acmf"}}).explain()["queryPlanner"]["winningPlan"]
+    assert plan["inputStage"]["indexName"] == "username_1"
+
+    assert runner.rollback() == ["065_search_indexes"]
+    assert not {"name_1", "username_1"} & set(collection.index_information())
+    assert list(collection.find()) == before
 
 
 @pytest.mark.parametrize(
@@ -574,7 +601,7 @@ def test_repair_is_refused_while_migrations_are_pending(scratch_db, manage):
     scratch_db["reddit_credentials"].drop_index("customer_id_1")
     result = manage("apply_cred_migrations", "--repair", database=scratch_db.name)
     assert one_line_error(result) == (
-        "CommandError: 3 migration(s) pending, from 062_require_encrypted_secrets: apply them first "
+        "CommandError: 4 migration(s) pending, from 062_require_encrypted_secrets: apply them first "
         "(apply_cred_migrations); --repair mends what drifted after they ran"
     )
     assert "customer_id_1" not in scratch_db["reddit_credentials"].index_information()
