@@ -251,6 +251,11 @@ def test_a_sorted_page_reads_the_page_not_the_collection(credentials_like):
     assert read <= 26  # the page, and the document tied with its last one
     filtered = [{"$match": {"holder": None, "$or": [{"active": True}, {"active": False}]}}, *page]
     assert list(credentials_like.aggregate(filtered)) == [d for d in reference if d["holder"] is None][:25]
+    oldest_first = [("at", 1), ("_id", 1)]  # the index walked backwards
+    expected = natural(credentials_like, {"active": False}, sort=oldest_first)[10:20]
+    assert list(credentials_like.find({"active": False}).sort(oldest_first).skip(10).limit(10)) == expected
+    backwards = {"filter": {"active": False}, "sort": dict(oldest_first), "skip": 10, "limit": 10}
+    assert examined(credentials_like, ("find", backwards))[0] <= 41  # not the 1,500 inactive ones
 
 
 def test_an_unsorted_bounded_count_stops_at_its_bound(credentials_like):
