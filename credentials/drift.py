@@ -9,6 +9,8 @@ only, sent through `db.command` like the migration scripts' own.
 
 from dataclasses import dataclass, field
 
+from pymongo.errors import PyMongoError
+
 from .collections import INDEXES, create_or_adopt, expected_indexes, index_name, set_validator
 from .platforms import REGISTRY
 from .schema import json_schema_for
@@ -112,12 +114,37 @@ def repair(db, drift):
         if drift.validation_off and drift.validation_off.startswith("validationAction"):
             db.command({"collMod": drift.collection, "validationAction": "error"})
         yield f"set the validator generated from the model ({_validator_reason(drift)})"
+    dropped = _specs_of(db[drift.collection], drift.differing_indexes)
     for name in drift.differing_indexes:
         db.command({"dropIndexes": drift.collection, "index": name})
         yield f"dropped index {name}, which differed"
     if specs:
-        db.command({"createIndexes": drift.collection, "indexes": specs})
+        try:
+            db.command({"createIndexes": drift.collection, "indexes": specs})
+        except PyMongoError:
+            # Put back what was dropped (a write since the duplicate check, say): a failed repair
+            # leaves the collection with the indexes it had, not without them.
+            if dropped:
+                db.command({"createIndexes": drift.collection, "indexes": dropped})
+            raise
         yield ("created indexes " if len(specs) > 1 else "created index ") + ", ".join(spec["name"] for spec in specs)
+
+
+INDEX_OPTIONS = ("unique", "sparse", "partialFilterExpression", "expireAfterSeconds", "collation")
+
+
+def _specs_of(collection, names):
+    """createIndexes specs of the collection's indexes named `names`, as they are now."""
+    existing = collection.index_information()
+    return [
+        {
+            "key": dict(existing[name]["key"]),
+            "name": name,
+            **{o: existing[name][o] for o in INDEX_OPTIONS if o in existing[name]},
+        }
+        for name in names
+        if name in existing
+    ]
 
 
 def _refuse_duplicates(collection, spec):
@@ -126,7 +153,13 @@ def _refuse_duplicates(collection, spec):
     shared = next(
         collection.aggregate(
             [
-                {"$group": {"_id": {name: f"${name}" for name in fields}, "documents": {"$sum": 1}}},
+                # A unique index counts a missing field as null: the two must fall together here too.
+                {
+                    "$group": {
+                        "_id": {name: {"$ifNull": [f"${name}", None]} for name in fields},
+                        "documents": {"$sum": 1},
+                    }
+                },
                 {"$match": {"documents": {"$gt": 1}}},
                 {"$limit": 1},
             ]

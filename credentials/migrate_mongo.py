@@ -12,6 +12,9 @@ from datetime import datetime
 
 DEFAULT_COLLECTION = "changelog"
 EXTENSION = ".js"
+# The last migration the Node tool had: from 062 on they are this console's own, so an entry
+# naming one (a mistake, or a crafted changelog) must not mark it applied unrun.
+INHERITED_UP_TO = 61
 # What makes a document one of migrate-mongo's.
 ENTRY = {"fileName": {"$type": "string"}}
 
@@ -42,10 +45,14 @@ def read_changelog(database, collection, script_names):
     ):
         file_name, applied_at = entry["fileName"], entry.get("appliedAt")
         name = file_name.removesuffix(EXTENSION)
+        # Shown to the operator: control characters could forge or hide lines of the output.
+        shown = file_name if file_name.isprintable() else ascii(file_name)
         if not file_name.endswith(EXTENSION) or name not in ours:
-            found.ignored.append((file_name, "no migration here has that number and name"))
+            found.ignored.append((shown, "no migration here has that number and name"))
+        elif int(name[:3]) > INHERITED_UP_TO:
+            found.ignored.append((shown, f"migrate-mongo never had it: ours from {INHERITED_UP_TO + 1:03d} on"))
         elif not isinstance(applied_at, datetime):
-            found.ignored.append((file_name, "it has no appliedAt date"))
+            found.ignored.append((shown, "it has no appliedAt date"))
         else:
             found.ran.setdefault(name, applied_at)  # the first time, should it have run twice
     return found

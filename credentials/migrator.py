@@ -387,13 +387,14 @@ class Migrator:
         foreign = self.foreign_changelog(collection)
 
         def work(lock):
-            applied = {s.name for s in self.statuses() if s.applied}
+            recorded = {s.name: s.record for s in self.statuses() if s.record}
             adopted = []
             for script in self.scripts:
                 if script.name not in foreign.ran:
                     continue
-                if script.name in applied:
-                    self.echo(f"skipped {script.name}: applied already")
+                if script.name in recorded:
+                    # A failed run's record stays for the operator to look at, never marked applied.
+                    self.echo(f"skipped {script.name}: recorded here already as {recorded[script.name].get('status')}")
                     continue
                 applied_at = foreign.ran[script.name]
                 self._record(lock, script, "applied", applied_at=applied_at, faked=True, adopted_from=collection)

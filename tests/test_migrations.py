@@ -685,8 +685,8 @@ def test_list_shows_what_migrate_mongo_ran_and_adopt_records_it(scratch_db, mana
 
     again = manage("apply_cred_migrations", "--adopt-changelog", "changelog", database=scratch_db.name)
     assert again.stdout.splitlines()[:2] == [
-        "skipped 018_create_youtube_credentials: applied already",
-        "skipped 056_create_instagram_credentials: applied already",
+        "skipped 018_create_youtube_credentials: recorded here already as applied",
+        "skipped 056_create_instagram_credentials: recorded here already as applied",
     ]
     assert again.stdout.splitlines()[-1] == "Adopted 0 migration(s) from changelog; none of them was run."
     assert scratch_db[CHANGELOG_COLLECTION].find_one({"_id": "018_create_youtube_credentials"}) == record
@@ -747,3 +747,42 @@ def test_repair_refuses_a_unique_index_that_documents_would_break_and_drops_noth
     )
     assert "credential_id_1" in collection.index_information()  # left as it was, not dropped
     assert list(collection.find()) == before
+
+
+def test_repair_counts_a_missing_value_as_the_null_a_unique_index_sees(scratch_db, manage):
+    migrator(scratch_db).apply()
+    collection = scratch_db["youtube_credentials"]
+    collection.drop_index("credential_id_1")
+    collection.create_index("credential_id", name="credential_id_1")  # no longer unique
+    without = {key: value for key, value in valid_document(name="no id").items() if key != "credential_id"}
+    # Legacy documents from before the validator (the contract wants an id on every one).
+    collection.insert_many(
+        [valid_document(name="null id", credential_id=None), without], bypass_document_validation=True
+    )
+
+    result = manage("apply_cred_migrations", "--repair", database=scratch_db.name)
+    assert "2 documents share credential_id None" in one_line_error(result)
+    assert "credential_id_1" in collection.index_information(), "not dropped"
+
+
+def test_adopt_never_marks_our_own_migrations_or_a_failed_run_applied(scratch_db, manage):
+    """Only what the Node tool had (up to 061) is adopted, and never over a record of ours: a
+    failed run stays failed for the operator; 064's backfill is never skipped by a crafted entry."""
+    migrator(scratch_db).apply(target=18)
+    scratch_db[CHANGELOG_COLLECTION].insert_one({"_id": "056_create_instagram_credentials", "status": "failed"})
+    migrate_mongo_ran(
+        scratch_db,
+        "changelog",
+        "056_create_instagram_credentials.js",
+        "064_refresh_queue_and_health.js",
+        "057_create_tiktok_credentials\x1b[2K.js",
+    )
+    adopt = manage("apply_cred_migrations", "--adopt-changelog", database=scratch_db.name)
+    assert adopt.returncode == 0, adopt.stderr
+    lines = adopt.stdout.splitlines()
+    assert "skipped 056_create_instagram_credentials: recorded here already as failed" in lines
+    assert "ignored 064_refresh_queue_and_health.js: migrate-mongo never had it: ours from 062 on" in lines
+    assert "ignored '057_create_tiktok_credentials\\x1b[2K.js': no migration here has that number and name" in lines
+    assert "\x1b" not in adopt.stdout, "a control character never reaches the terminal"
+    assert scratch_db[CHANGELOG_COLLECTION].find_one({"_id": "056_create_instagram_credentials"})["status"] == "failed"
+    assert scratch_db[CHANGELOG_COLLECTION].find_one({"_id": "064_refresh_queue_and_health"}) is None
