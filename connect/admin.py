@@ -26,6 +26,7 @@ from credentials.admin_filters import TenantFilter
 from credentials.platforms import REGISTRY
 from customers.links import tenant_column
 from tenancy.scope import TenantScope
+from tenancy.tenant_ids import tenant_id_error
 
 from .links import MAX_LINK_HOURS, LinkRefused, create_link, revoke_links
 from .models import ConnectLink, LinkStatus
@@ -258,6 +259,8 @@ class ConnectLinkForm(forms.Form):
 
     def clean_tenant(self):
         tenant = self.cleaned_data["tenant"]
+        if error := tenant_id_error(tenant):
+            raise forms.ValidationError(error)
         if not self.scope.allows(tenant):
             raise forms.ValidationError(f"You are not granted tenant “{tenant}”.")
         return tenant

@@ -6,13 +6,12 @@ typed into a form that comes back with an error is kept server-side (credentials
 and used when the form is sent again with its box blank; the box says so.
 """
 
-import unicodedata
-
 from django import forms
 from django.utils.html import format_html
 from django.utils.text import capfirst
 
 from tenancy.models import TenantAccess
+from tenancy.tenant_ids import tenant_id_error
 
 from .kept_secrets import TOKEN_FIELD, KeptSecrets
 from .platforms import REGISTRY
@@ -32,15 +31,6 @@ def secret_status(secret):
     except UndecryptableSecret:
         return f"Set, but it {UNDECRYPTABLE_MESSAGE}. Type a new value to replace it."
     return format_html("Set (fingerprint <code>{}</code>). Type a new value to replace it.", fingerprint)
-
-
-def tenant_id_flaw(customer_id):
-    """Why `customer_id` cannot be a tenant id (a blank or control character inside), or None."""
-    for position, char in enumerate(customer_id, start=1):
-        if char.isspace() or unicodedata.category(char).startswith("C"):
-            name = unicodedata.name(char, "a control character").lower()
-            return f"it holds {name} (U+{ord(char):04X}) at position {position}"
-    return None
 
 
 def tenant_is_known(customer_id):
@@ -116,8 +106,8 @@ class CredentialForm(forms.ModelForm):
 
     def clean_customer_id(self):
         customer_id = self.cleaned_data["customer_id"]  # trimmed, as every text box
-        if flaw := tenant_id_flaw(customer_id):
-            raise forms.ValidationError(f"A tenant id cannot hold spaces or control characters: {flaw}.")
+        if error := tenant_id_error(customer_id):
+            raise forms.ValidationError(error)
         if self.tenant_scope is not None and not self.tenant_scope.allows(customer_id):
             raise forms.ValidationError(f"You are not granted tenant “{customer_id}”.")
         return customer_id

@@ -7,13 +7,29 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
-from django.urls import path, reverse
+from django.urls import path, register_converter, reverse
 
 from accounts.views import account_view, must_enroll, recovery_codes_view, safe_next, start_enrollment
 from customers.page import customer_view
 from customers.search import customer_search_view
 
 from .overview import overview_view
+
+
+class TenantIdConverter:
+    """Any stored tenant id, newlines included (legacy documents may hold one): <path:> stops at them,
+    and a page linking to such a tenant would fail to render."""
+
+    regex = r"[\s\S]+"
+
+    def to_python(self, value):
+        return value
+
+    def to_url(self, value):
+        return value
+
+
+register_converter(TenantIdConverter, "tenant")
 
 
 class ObjectIdSelection:
@@ -70,7 +86,7 @@ class ConsoleAdminSite(admin.AdminSite):
         own = [
             path("credentials/overview/", page(overview_view), name="credentials_overview"),
             path("credentials/customer/", page(customer_search_view), name="credentials_customer_search"),
-            path("credentials/customer/<path:customer_id>/", page(customer_view), name="credentials_customer"),
+            path("credentials/customer/<tenant:customer_id>/", page(customer_view), name="credentials_customer"),
             path("account/", page(account_view), name="account"),
             path("account/recovery-codes/", page(recovery_codes_view), name="account_recovery_codes"),
             path(

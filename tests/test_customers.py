@@ -322,3 +322,20 @@ def test_a_tenant_id_with_a_slash_or_a_space_has_its_page_and_links(admin_client
     assert "odd tenant" in html(admin_client.get(page_url))
     assert f'href="{page_url}"' in html(admin_client.get(url(REGISTRY["reddit"].model, "changelist")))
     assert admin_client.get(SEARCH, {"q": "acme/eu"})["Location"] == page_url
+
+
+def test_a_stored_tenant_id_holding_a_newline_still_links_to_its_page(admin_client, db):
+    """Legacy documents may hold one (the forms refuse it now): no page linking to it fails."""
+    FACTORIES["youtube"](customer_id="legacy\nco", name="legacy channel")
+    link = customer_page("legacy\nco")
+    assert f'href="{link}"' in html(admin_client.get(url(REGISTRY["youtube"].model, "changelist")))
+    assert "legacy channel" in html(admin_client.get(link))
+    assert admin_client.get("/admin/credentials/overview/?customer_id=acme%0Ax").status_code == 200
+
+
+def test_a_connect_link_for_a_tenant_id_with_a_newline_is_refused(admin_client, db):
+    response = admin_client.post(
+        url(REGISTRY["youtube"].model, "connect_new"), {"tenant": "new\ncustomer", "hours": "3"}
+    )
+    assert "A tenant id cannot hold spaces or control characters" in html(response)
+    assert not ConnectLink.objects.exists()

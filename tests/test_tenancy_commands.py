@@ -57,3 +57,11 @@ def test_many_tenants_are_counted_not_listed():
     for tenant in tenants:
         FACTORIES["linkedin"](customer_id=tenant)
     assert grant_tenants("wide", *tenants) == ([f"Granted {', '.join(tenants)}. wide now has 21 tenants."], [])
+
+
+def test_a_tenant_id_with_a_blank_inside_is_refused_and_nothing_granted(staff_user):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match=r"'acme corp': A tenant id cannot hold spaces or control characters"):
+        grant_tenants("scoped", "hooli", "acme corp")
+    assert TenantAccess.objects.get(user=staff_user).customer_ids == ["acme", "globex"]

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from credentials.platforms import REGISTRY
 from tenancy.models import TenantAccess
+from tenancy.tenant_ids import tenant_id_error
 
 LISTED_UP_TO = 20  # tenants named in the closing sentence; beyond, only counted
 
@@ -37,6 +38,9 @@ class Command(BaseCommand):
         blank = [c for c in customer_ids if not c.strip()]
         if blank:
             raise CommandError("customer ids cannot be blank")
+        for customer_id in customer_ids:
+            if error := tenant_id_error(customer_id.strip()):
+                raise CommandError(f"{customer_id.strip()!r}: {error}")
         access, _ = TenantAccess.objects.get_or_create(user=user)
         before = set(access.customer_ids)
         given = {c.strip() for c in customer_ids}
