@@ -1,5 +1,8 @@
 """Finding a customer by tenant id or a prefix of it, among the tenants the user is granted."""
 
+import re
+
+from django.db import connection
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 
@@ -21,12 +24,27 @@ def tenants_starting_with(scope, prefix, limit=RESULTS_LIMIT):
     if scope.all_tenants:
         found = set()
         for model in (*(platform.model for platform in REGISTRY.values()), ConnectLink):
-            matching = model._default_manager.filter(customer_id__startswith=prefix).order_by("customer_id")
-            found.update(matching.values_list("customer_id", flat=True).distinct()[: limit + 1])
+            found.update(distinct_ids_starting_with(connection.database[model._meta.db_table], prefix, limit + 1))
     else:
         found = {tenant for tenant in scope.customer_ids if tenant.startswith(prefix)}
     ordered = sorted(found)
     return ordered[:limit], len(ordered) > limit
+
+
+def distinct_ids_starting_with(collection, prefix, limit):
+    """Up to `limit` distinct customer ids of `collection` starting with `prefix`, in order.
+
+    Sorted on the customer_id index before grouping, MongoDB reads each distinct id once (a
+    distinct scan) instead of every matching document, as the ORM's distinct() would.
+    """
+    pipeline = [
+        {"$match": {"customer_id": {"$regex": f"^{re.escape(prefix)}"}}},
+        {"$sort": {"customer_id": 1}},
+        {"$group": {"_id": "$customer_id"}},
+        {"$sort": {"_id": 1}},
+        {"$limit": limit},
+    ]
+    return [group["_id"] for group in collection.aggregate(pipeline)]
 
 
 def customer_search_view(admin_site, request):

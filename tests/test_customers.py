@@ -204,6 +204,7 @@ def test_search_by_prefix_goes_to_the_one_match_or_lists_them(staff_client, admi
     assert "globex" not in results
     assert 'id="no-customer"' in html(staff_client.get(SEARCH, {"q": "init"})), "not granted: not found"
     assert admin_client.get(SEARCH, {"q": "init"})["Location"] == customer_page("initech")
+    assert 'id="no-customer"' in html(admin_client.get(SEARCH, {"q": ".*"})), "a prefix, never a pattern"
     assert 'id="customer-search-q"' in html(staff_client.get(SEARCH))
 
 
