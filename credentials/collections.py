@@ -20,7 +20,11 @@ INDEXES = (
     ([("created_at", -1)], {}),
     ([("customer_id", 1), ("is_active", 1)], {}),
     ([("next_refresh_at", 1)], {}),  # the refresher's due queue
-    *(([(name, 1)], {"sparse": True}) for name in SEARCHED_FIELDS),  # since 065: the search box
+    # Since 065, the list pages': the health filters "retrying", "failing" and "expires"...
+    ([("refresh_failures", 1)], {}),
+    ([("token_expiry", 1)], {}),
+    # ...and the search box.
+    *(([(name, 1)], {"sparse": True}) for name in SEARCHED_FIELDS),
 )
 
 

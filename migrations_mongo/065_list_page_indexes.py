@@ -1,13 +1,19 @@
-"""The list pages' search, index-backed: name and each platform's identity fields (sparse), on every collection.
+"""The list pages' filters and search, index-backed, on every collection.
 
-Only indexes are added (the services reading these collections see no other change); `down`
-drops them. Documents are not touched.
+The health filters "retrying" and "failing" (`refresh_failures`) and "expires" (`token_expiry`),
+and the search box: `name` and each platform's identity fields (sparse: a collection without
+the field indexes nothing). Only indexes are added (the services reading these collections see
+no other change); `down` drops them. Documents are not touched.
 """
 
 from credentials.collections import INDEXES, SEARCHED_FIELDS, index_name
 from credentials.platforms import REGISTRY
 
-SEARCH_INDEXES = [([(name, 1)], {"sparse": True}) for name in SEARCHED_FIELDS]
+LIST_PAGE_INDEXES = [
+    ([("refresh_failures", 1)], {}),
+    ([("token_expiry", 1)], {}),
+    *(([(name, 1)], {"sparse": True}) for name in SEARCHED_FIELDS),
+]
 
 
 def existing_collections(db):
@@ -16,12 +22,12 @@ def existing_collections(db):
 
 
 def up(db):
-    assert all(index in INDEXES for index in SEARCH_INDEXES)
+    assert all(index in INDEXES for index in LIST_PAGE_INDEXES)
     for collection in existing_collections(db):
         present = db[collection].index_information()
         missing = [
             {"key": dict(key), "name": index_name(key), **options}
-            for key, options in SEARCH_INDEXES
+            for key, options in LIST_PAGE_INDEXES
             if index_name(key) not in present
         ]
         if missing:
@@ -31,6 +37,6 @@ def up(db):
 def down(db, force=False):
     for collection in existing_collections(db):
         present = db[collection].index_information()
-        for key, _options in SEARCH_INDEXES:
+        for key, _options in LIST_PAGE_INDEXES:
             if index_name(key) in present:
                 db.command({"dropIndexes": collection, "index": index_name(key)})

@@ -336,13 +336,16 @@ OLDEST = datetime(2026, 1, 1, tzinfo=UTC)
 def test_a_list_page_reads_as_much_at_500_credentials_as_at_60(admin_client, db):
     make = FACTORIES["youtube"]
     newest = OLDEST + timedelta(days=1)
-    acme = [make(customer_id="acme", is_active=n == 0, access_token="t", created_at=newest + timedelta(seconds=n))
+    acme = [make(customer_id="acme", name=f"acme line {n}", is_active=n == 0, access_token="t",
+                 created_at=newest + timedelta(seconds=n), refresh_failures=2 if n in (1, 2) else None)
             for n in range(10)]  # fmt: skip
     pages = {
         "first page": "",
         "tenant": "?customer_id=acme",
         "active": "?is_active__exact=1",
+        "health": "?health=retrying",
         "search by credential_id": f"?q={acme[3].credential_id}",
+        "search by a name's start": "?q=acme+line",
     }
     other_tenants_credentials(50)
     small = {name: list_page_cost(admin_client, query)[:2] for name, query in pages.items()}

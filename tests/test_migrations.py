@@ -27,7 +27,7 @@ MIGRATIONS = [
     "062_require_encrypted_secrets",
     "063_accept_v2_and_bound_secret_length",
     "064_refresh_queue_and_health",
-    "065_search_indexes",
+    "065_list_page_indexes",
 ]
 CONTRACT_INDEXES = {
     "_id_": ([("_id", 1)], False),
@@ -37,7 +37,9 @@ CONTRACT_INDEXES = {
     "created_at_-1": ([("created_at", -1)], False),
     "customer_id_1_is_active_1": ([("customer_id", 1), ("is_active", 1)], False),
     "next_refresh_at_1": ([("next_refresh_at", 1)], False),
-    # 065: the search box's, sparse
+    # 065: the health filters' and the search box's (sparse)
+    "refresh_failures_1": ([("refresh_failures", 1)], False),
+    "token_expiry_1": ([("token_expiry", 1)], False),
     **{f"{name}_1": ([(name, 1)], False) for name in ("name", "channel_id", "channel_name", "facebook_page_id",
        "instagram_user_id", "instagram_username", "open_id", "organization_id", "page_id", "person_id", "profile_id",
        "user_id", "username")},
@@ -505,25 +507,25 @@ def test_064_schedules_credentials_holding_tokens_and_rolls_back(scratch_db):
     assert "next_refresh_at_1" not in scratch_db["reddit_credentials"].index_information()
 
 
-def test_065_indexes_the_search_box_fields_and_touches_no_document(scratch_db):
+def test_065_indexes_the_list_filters_and_search_and_touches_no_document(scratch_db):
     runner = migrator(scratch_db)
     runner.apply(target=64)
     collection = scratch_db["twitter_credentials"]
-    for name in ("name_1", "username_1", "user_id_1", "channel_id_1"):  # as collections made before 065 are
+    for name in ("token_expiry_1", "name_1", "username_1", "user_id_1"):  # as collections made before 065 are
         collection.drop_index(name)
     collection.insert_one(valid_document(platform="twitter", username="acme_news", user_id="1234"))
     before = list(collection.find())
 
-    assert runner.apply() == ["065_search_indexes"]
+    assert runner.apply() == ["065_list_page_indexes"]
     indexes = collection.index_information()
-    assert {"name_1", "username_1", "user_id_1", "channel_id_1"} <= set(indexes)
+    assert {"token_expiry_1", "name_1", "username_1", "user_id_1", "channel_id_1"} <= set(indexes)
     assert indexes["username_1"]["sparse"] is True
     assert list(collection.find()) == before
     plan = collection.find({"username": {"$gte": "acme", "$lt": "acmf"}}).explain()["queryPlanner"]["winningPlan"]
     assert plan["inputStage"]["indexName"] == "username_1"
 
-    assert runner.rollback() == ["065_search_indexes"]
-    assert not {"name_1", "username_1"} & set(collection.index_information())
+    assert runner.rollback() == ["065_list_page_indexes"]
+    assert not {"token_expiry_1", "refresh_failures_1", "name_1", "username_1"} & set(collection.index_information())
     assert list(collection.find()) == before
 
 
