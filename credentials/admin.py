@@ -73,6 +73,9 @@ class CredentialAdmin(CredentialHealthMixin, CredentialConnectMixin, admin.Model
         found = search_q(self.platform, search_term)  # credentials.list_search: index-backed
         return (queryset if found is None else queryset.filter(found)), False
 
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        return self.paginator.for_request(request, queryset, per_page, orphans, allow_empty_first_page)
+
     def service_counts(self):
         return [name for name in SERVICE_COUNTS if hasattr(self.platform.model, name)]
 

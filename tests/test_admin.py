@@ -366,6 +366,17 @@ def test_search_finds_a_credential_by_its_credential_id_typed_in_any_case(admin_
     assert other.name in html(admin_client.get(url(type(other), "changelist"), {"q": "other o"}))  # a name's start
 
 
+def test_a_filtered_count_is_bounded_yet_every_page_is_reachable(admin_client, db, monkeypatch):
+    monkeypatch.setattr("credentials.list_counts.COUNTED_UP_TO", 50)
+    monkeypatch.setattr("credentials.list_counts.PAGES_AHEAD", 0)  # the bound: 50, or up to the page shown
+    FACTORIES["youtube"].create_batch(120, customer_id="acme", access_token="t")
+    changelist = url(REGISTRY["youtube"].model, "changelist") + "?customer_id=acme"
+    assert "more than 50 YouTube credentials" in html(admin_client.get(changelist))
+    last = html(admin_client.get(changelist + "&p=3"))
+    assert "120 YouTube credentials" in last
+    assert last.count('name="_selected_action"') == 20
+
+
 def test_the_unfiltered_list_says_its_count_is_approximate(admin_client, db):
     FACTORIES["youtube"].create_batch(3, customer_id="acme")
     FACTORIES["youtube"](customer_id="globex")
