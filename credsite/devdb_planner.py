@@ -495,8 +495,10 @@ def _install_counting_explain(commands_module):
         verbosity = doc.get("verbosity", "executionStats")
         inner = doc.get("explain")
         command = next(iter(inner), None) if isinstance(inner, Mapping) else None
-        if verbosity == "queryPlanner" or command not in ("find", "aggregate"):
-            return explain(doc, ctx)
+        stages = (inner.get("pipeline") or []) if command == "aggregate" else []
+        writes = any(isinstance(stage, Mapping) and ("$out" in stage or "$merge" in stage) for stage in stages)
+        if verbosity == "queryPlanner" or command not in ("find", "aggregate") or writes:
+            return explain(doc, ctx)  # explain never runs a pipeline's writes
         reply = explain({**doc, "verbosity": "queryPlanner"}, ctx)
         if not reply.get("ok"):
             return reply

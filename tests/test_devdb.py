@@ -275,3 +275,9 @@ def test_the_estimated_count_follows_inserts_deletes_and_drops(scratch_db):
     assert counted.estimated_document_count() == 8
     counted.drop()
     assert counted.estimated_document_count() == 0
+
+
+def test_explaining_a_pipeline_that_writes_writes_nothing(credentials_like):
+    pipeline = [{"$match": {"tenant": "t01"}}, {"$out": "copied"}]
+    credentials_like.database.command("explain", {"aggregate": "docs", "pipeline": pipeline, "cursor": {}})
+    assert "copied" not in credentials_like.database.list_collection_names()
