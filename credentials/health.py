@@ -55,7 +55,7 @@ def failing_after():
 # --- The same verdicts as queries: health_of's steps, in its order, over the stored fields -------
 
 
-def _steps(platform, now):
+def verdict_steps(platform, now):
     """[(Health, condition)] as health_of tries them: a credential has the first whose condition holds.
 
     A step no credential of the platform can reach (EXPIRES where nothing expires) is left out.
@@ -76,7 +76,7 @@ def _steps(platform, now):
 def health_q(platform, health, now):
     """The filter selecting the credentials of `platform` whose `health_of(...)[0]` is `health` at `now`."""
     earlier = Q()
-    for step, condition in _steps(platform, now):
+    for step, condition in verdict_steps(platform, now):
         if step == health:
             return condition & ~earlier if earlier else condition
         earlier |= condition

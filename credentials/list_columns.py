@@ -5,7 +5,7 @@ from functools import cache
 from django.db.models import BooleanField, Case, Expression, IntegerField, Value, When
 from django.utils import timezone
 
-from .health import _steps
+from .health import verdict_steps
 
 
 class MqlCondition(Expression):
@@ -36,7 +36,7 @@ class MqlCondition(Expression):
 def health_rank(platform, now):
     """A sort key agreeing with health_of: the position of its verdict among health_of's steps, the worst
     (no token) first and working last, so that the first click on the column brings up what needs a person."""
-    steps = [condition for _health, condition in _steps(platform, now)]
+    steps = [condition for _health, condition in verdict_steps(platform, now)]
     return Case(
         *(When(MqlCondition(condition), then=Value(rank)) for rank, condition in enumerate(steps)),
         default=Value(len(steps)),
