@@ -1,6 +1,6 @@
 """The console: one admin page per platform, all from one base."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.http import Http404
 from django.utils import timezone
 from django.utils.decorators import method_decorator
@@ -192,7 +192,14 @@ class CredentialAdmin(CredentialHealthMixin, CredentialConnectMixin, admin.Model
     def log_change(self, request, obj, message):
         if message:  # a save that changed nothing is no event
             return super().log_change(request, obj, message)
+        request.saved_nothing = True  # and not "changed successfully" either (message_user)
         return None
+
+    def message_user(self, request, message, level=messages.INFO, *args, **kwargs):
+        if level == messages.SUCCESS and getattr(request, "saved_nothing", False):
+            # Django's response_change says every saved form "was changed successfully".
+            message, level = "Nothing was changed, so nothing was saved.", messages.INFO
+        return super().message_user(request, message, level, *args, **kwargs)
 
     @method_decorator(sensitive_post_parameters(*sorted(SECRET_FIELD_NAMES)))
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):

@@ -7,7 +7,7 @@ from django.contrib.admin.models import LogEntry
 
 from credentials.forms import KEPT_MESSAGE
 from credentials.platforms import REGISTRY
-from tests.admin_pages import html, url
+from tests.admin_pages import html, messages_of, url
 from tests.factories import FACTORIES
 
 Twitter = REGISTRY["twitter"].model
@@ -197,6 +197,7 @@ def test_a_save_that_changes_nothing_writes_no_history_and_keeps_updated_at(staf
     after = Twitter.objects.get(pk=credential.pk)
     assert (after.updated_at, after.updated_by) == (before.updated_at, "someone")
     assert not LogEntry.objects.filter(object_id=str(credential.pk)).exists()
+    assert messages_of(response) == ["Nothing was changed, so nothing was saved."]
 
 
 def test_history_tells_a_replaced_secret_from_a_set_and_a_cleared_one(staff_client):
