@@ -14,9 +14,11 @@ from functools import reduce
 from operator import or_
 
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.admin.utils import model_ngettext
-from django.http import HttpResponse
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.text import capfirst
@@ -45,6 +47,17 @@ def log_field_changes(request, credentials, model, *names):
         action_flag=CHANGE,
         change_message=changed_fields_message(model, *names),
     )
+
+
+def posted_keys(opts, request):
+    """The ids a bulk action posted, as keys of `opts`' model; one that cannot be a key is a 404, not a 500."""
+    keys = []
+    for value in request.POST.getlist(ACTION_CHECKBOX_NAME):
+        try:
+            keys.append(opts.pk.to_python(value))
+        except ValidationError:
+            raise Http404(f"No {opts.verbose_name} has the id {value!r}.") from None
+    return keys
 
 
 def apply_update(modeladmin, request, queryset, **values):

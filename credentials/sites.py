@@ -2,9 +2,7 @@
 
 from django.conf import settings
 from django.contrib import admin
-from django.contrib.admin import helpers
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import path, register_converter, reverse
@@ -13,6 +11,7 @@ from accounts.views import account_view, must_enroll, recovery_codes_view, safe_
 from customers.page import customer_view
 from customers.search import customer_search_view
 
+from .actions import posted_keys
 from .overview import overview_view
 
 
@@ -36,11 +35,7 @@ class ObjectIdSelection:
     """A bulk action posted with an id that cannot be one of this model's keys is a 404, not a 500."""
 
     def response_action(self, request, queryset):
-        for value in request.POST.getlist(helpers.ACTION_CHECKBOX_NAME):
-            try:
-                self.opts.pk.to_python(value)
-            except ValidationError:
-                raise Http404(f"No {self.opts.verbose_name} has the id {value!r}.") from None
+        posted_keys(self.opts, request)
         return super().response_action(request, queryset)
 
 

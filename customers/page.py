@@ -4,7 +4,7 @@ and bulk actions across the platforms, offboarding above all (deactivate them al
 from django.contrib import messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import quote
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -12,9 +12,9 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from connect.models import ConnectLink
-from credentials.actions import CONFIRMATION_LIST_LIMIT
+from credentials.actions import CONFIRMATION_LIST_LIMIT, posted_keys
+from credentials.forms import tenant_is_known
 from credentials.platforms import REGISTRY
-from tenancy.models import TenantAccess
 from tenancy.scope import TenantScope
 
 from .links import customer_url
@@ -53,10 +53,7 @@ def is_known(scope, customer_id):
     """A tenant is known once granted to someone, or named by a credential or a connect link."""
     if not scope.all_tenants:
         return True  # granted to this user
-    named = [platform.model._default_manager for platform in REGISTRY.values()] + [ConnectLink.objects]
-    return TenantAccess.objects.filter(customer_ids__contains=[customer_id]).exists() or any(
-        manager.filter(customer_id=customer_id).exists() for manager in named
-    )
+    return tenant_is_known(customer_id) or ConnectLink.objects.filter(customer_id=customer_id).exists()
 
 
 def platform_section(request, customer_id, platform, model_admin, selectable):
@@ -135,17 +132,6 @@ def customer_view(admin_site, request, customer_id):
 # --- Bulk actions across platforms -------------------------------------------------------------
 
 
-def selected_ids(model_admin, request):
-    """The posted ids as this model's keys: one that cannot be a key is a 404, as on the list pages."""
-    ids = []
-    for value in request.POST.getlist(ACTION_CHECKBOX_NAME):
-        try:
-            ids.append(model_admin.opts.pk.to_python(value))
-        except ValidationError:
-            raise Http404(f"No credential has the id {value!r}.") from None
-    return ids
-
-
 def run_action(admin_site, request, customer_id, actions):
     """Each platform's own action on its part of the selection; `select_across` means all of the customer's."""
     back = redirect(customer_url(customer_id))
@@ -162,7 +148,7 @@ def run_action(admin_site, request, customer_id, actions):
     for platform, model_admin, function in each:
         queryset = model_admin.get_queryset(request).filter(customer_id=customer_id)
         if not select_across:
-            queryset = queryset.filter(pk__in=selected_ids(model_admin, request))
+            queryset = queryset.filter(pk__in=posted_keys(model_admin.opts, request))
         if queryset.exists():
             targets.append((platform, model_admin, function, queryset))
     if not targets:
