@@ -12,6 +12,11 @@ from .schema import json_schema_for
 # the name, and every platform's identity fields, each sparse: a collection without the field indexes nothing.
 SEARCHED_FIELDS = ("name", *sorted({name for platform in REGISTRY.values() for name in platform.identity_fields}))
 
+# The list pages' sortable columns (credentials.list_order): MongoDB takes a sorted page from an index only when the
+# index holds the whole sort, so each is indexed with the `_id` that Django breaks ties by.
+SORTED_FIELDS = ("created_at", "name", "customer_id", "token_expiry", "last_used_at", "updated_at")
+SORT_INDEXES = tuple(([(name, 1), ("_id", 1)], {}) for name in SORTED_FIELDS)
+
 # The contract's indexes, as (key, options); names are MongoDB's defaults.
 INDEXES = (
     ([("credential_id", 1)], {"unique": True}),
@@ -25,6 +30,8 @@ INDEXES = (
     ([("token_expiry", 1)], {}),
     # ...and the search box.
     *(([(name, 1)], {"sparse": True}) for name in SEARCHED_FIELDS),
+    # Since 066, the list pages' orders, each walked in either direction.
+    *SORT_INDEXES,
 )
 
 
@@ -62,6 +69,34 @@ def create_or_adopt(db, platform_key):
     ]
     if missing:
         db.command({"createIndexes": name, "indexes": missing})
+
+
+def platform_collections(db):
+    """The names of the platforms' collections that exist in `db`."""
+    names = db.list_collection_names()
+    return [platform.collection for platform in REGISTRY.values() if platform.collection in names]
+
+
+def add_indexes(db, indexes):
+    """Create those of `indexes` ((key, options) of INDEXES) that a platform's collection lacks; touch no document."""
+    for collection in platform_collections(db):
+        present = db[collection].index_information()
+        missing = [
+            {"key": dict(key), "name": index_name(key), **options}
+            for key, options in indexes
+            if index_name(key) not in present
+        ]
+        if missing:
+            db.command({"createIndexes": collection, "indexes": missing})
+
+
+def drop_indexes(db, indexes):
+    """Drop `indexes` ((key, options)) from every platform's collection holding them."""
+    for collection in platform_collections(db):
+        present = db[collection].index_information()
+        for key, _options in indexes:
+            if index_name(key) in present:
+                db.command({"dropIndexes": collection, "index": index_name(key)})
 
 
 def set_validator(db, platform_key, *, encrypted_secrets=True):

@@ -10,9 +10,11 @@ costs a few index keys on MongoDB cost the whole collection on it:
   of thousands of credentials by ``_id: {$in: [...]}`` cost thousands times thousands of
   comparisons. Strings and ObjectIds are looked up in a set instead.
 * ``find`` and ``aggregate`` decode every matching document before they sort and take a
-  page. A sorted page over an index on the sort's first field now walks that index and
-  stops after the page (plus the documents tied with its last one); an unsorted page with
-  no usable index stops reading after the page. ``aggregate`` hands its leading
+  page. A sorted page over an index that provides the whole sort (its fields, in order, the
+  start of the index's, every direction the index's or every one reversed), as MongoDB
+  requires, now walks that index and stops after the page; any other sort reads every match,
+  as MongoDB's blocking sort does. An unsorted page with no usable index stops reading after
+  the page. ``aggregate`` hands its leading
   ``$sort`` / ``$skip`` / ``$limit`` (past Django's ``$addFields`` that copy fields onto
   themselves) to that read.
 * The whole count of a collection (``estimated_document_count``) walked every document;
@@ -230,6 +232,16 @@ def _sort_fields(sort):
     return fields
 
 
+def _walk_direction(key_spec, fields):
+    """How an index of `key_spec` gives the sort `fields`: False walked forwards, True backwards, None not at all.
+    MongoDB's rule: the sort's fields are the index's first ones, each direction the index's or each reversed."""
+    keys = list(key_spec.items())[: len(fields)]
+    if [field for field, _ in keys] != [field for field, _ in fields] or any(d not in (1, -1) for _, d in keys):
+        return None
+    same = {direction == wanted for (_, direction), (_, wanted) in zip(keys, fields, strict=True)}
+    return None if len(same) > 1 else same == {False}
+
+
 def _walk_index(storage, storage_module, db, coll, name, reverse):
     """(index key, RecordId) of every entry of index `name`, in its order or reversed, read lazily."""
     storage._session()
@@ -270,27 +282,37 @@ def _install_page_reads(Storage, storage_module, query_module, ordering_module):
     find_matching = Storage.find_matching
     matches, sort_docs = query_module.matches, ordering_module.sort_docs
 
+    def index_providing(self, db, coll, fields):
+        """(name, walked backwards) of an index whose order is the sort's, as MongoDB plans a sort on an index
+        (a compound sort needs a compound index: Django's `_id` tiebreak is not implied by an index on the first
+        field); None if there is none. Sparse, partial and multikey indexes, whose walk may miss documents, and
+        those with a collation are left out."""
+        for name, key_spec, sparse, _unique in self._all_indexes(db, coll):
+            backwards = _walk_direction(key_spec, fields)
+            if backwards is None or sparse or name in self._partial_filters(db, coll):
+                continue
+            if not self._index_options_map(db, coll).get(name, {}).get("collation"):
+                if not self.index_is_multikey(db, coll, name):
+                    return name, backwards
+        return None
+
     def page_by_sort_index(self, db, coll, query, fields, wanted, let, budget=None):
-        """The first `wanted` matches in sort order, walking an index on the sort's first field; None if there
-        is no such index, or the page is not complete after reading `budget` documents."""
-        first, direction = fields[0]
-        # A single-field index over every document (no partial or sparse one) holding no arrays.
-        index = self._find_leading_field_index(db, coll, first, {})
-        if index is None or index[2] or self.index_is_multikey(db, coll, index[0]):
+        """The first `wanted` matches in sort order, walking an index that provides the sort; None if there is
+        no such index, or the page is not complete after reading `budget` documents."""
+        index = index_providing(self, db, coll, fields)
+        if index is None:
             return None
-        name, index_direction, _compound = index
-        found, last_key, read = [], None, 0
-        for index_key, record_id in _walk_index(self, storage_module, db, coll, name, direction != index_direction):
-            # Past the page, only documents tied with its last one on the first sort field can still belong.
-            if len(found) >= wanted and index_key != last_key:
-                break
+        name, backwards = index
+        found, read = [], 0
+        for _index_key, record_id in _walk_index(self, storage_module, db, coll, name, backwards):
             read += 1
             if budget is not None and read > budget:
                 return None
             for document in self._docs_by_recordids(db, coll, [record_id]):
                 if matches(document, query, vars=let):
                     found.append(document)
-                    last_key = index_key
+            if len(found) >= wanted:
+                break  # the index's order is the sort's: the page is complete
         return sort_docs(found, dict(fields))
 
     def matching(self, db, coll, query, documents, wanted, let):
@@ -313,8 +335,8 @@ def _install_page_reads(Storage, storage_module, query_module, ordering_module):
 
     def page_of(self, db, coll, query, fields, wanted, let):
         """What MongoDB's planner would read for the page, as it races its candidate plans: the filter's index
-        or, for a sort, an index on its first field, whichever completes the page first; None to leave the
-        read to SecantusDB."""
+        or, for a sort, an index providing it, whichever completes the page first; None to leave the read to
+        SecantusDB."""
         record_ids = self._try_index_id_keys(db, coll, query) if query else None
         if record_ids is None:
             if fields is None:

@@ -4,6 +4,7 @@ import codecs
 import csv
 import io
 import json
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -354,6 +355,32 @@ def test_a_list_page_reads_as_much_at_500_credentials_as_at_60(admin_client, db)
     assert small == large
     assert 50 <= large["first page"][1] <= 51  # the page, and at most the next document on the created_at index
     assert large["search by credential_id"][1] == 2  # the count and the page: that one credential each
+
+
+def sortable_headers(page):
+    return re.findall(r'<div class="text"><a href="\?o=[\d.-]+">([^<]+)</a></div>', page)
+
+
+def test_a_column_sorts_only_where_an_index_gives_its_order_and_health_where_asked(admin_client, db):
+    FACTORIES["twitter"](customer_id="acme", access_token="t")
+    headers = sortable_headers(html(admin_client.get(url(REGISTRY["twitter"].model, "changelist"))))
+    assert headers == ["Name", "Tenant", "Health", "Token expires", "Last used at", "Updated at"]
+
+
+def test_a_page_sorted_by_a_column_reads_the_page_either_way(admin_client, db):
+    make = FACTORIES["youtube"]
+    soon = timezone.now()
+    for n in range(120):  # ties on the column, broken by _id
+        make(customer_id=f"other-{n % 7}", access_token="t", token_expiry=soon + timedelta(hours=n // 3))
+    page = html(admin_client.get(url(REGISTRY["youtube"].model, "changelist")))
+    column = re.search(r'<a href="\?o=([\d.]+)">Token expires</a>', page).group(1)
+    shown = {}
+    for direction in ("", "-"):
+        _queries, read, page = list_page_cost(admin_client, f"?o={direction}{column}")
+        assert read == 50  # the page, from the (token_expiry, _id) index walked one way or the other
+        shown[direction] = re.findall(r'name="_selected_action" value="([0-9a-f]+)"', page)
+    everything = [str(c.pk) for c in REGISTRY["youtube"].model.objects.order_by("token_expiry", "pk")]
+    assert shown[""] == everything[:50] and shown["-"] == everything[::-1][:50]
 
 
 def test_search_finds_a_credential_by_its_credential_id_typed_in_any_case(admin_client, db):

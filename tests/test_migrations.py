@@ -3,7 +3,8 @@
 import os
 import signal
 import time
-from datetime import UTC, datetime
+import uuid
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from bson import ObjectId
@@ -28,6 +29,7 @@ MIGRATIONS = [
     "063_accept_v2_and_bound_secret_length",
     "064_refresh_queue_and_health",
     "065_list_page_indexes",
+    "066_list_order_indexes",
 ]
 CONTRACT_INDEXES = {
     "_id_": ([("_id", 1)], False),
@@ -43,7 +45,11 @@ CONTRACT_INDEXES = {
     **{f"{name}_1": ([(name, 1)], False) for name in ("name", "channel_id", "channel_name", "facebook_page_id",
        "instagram_user_id", "instagram_username", "open_id", "organization_id", "page_id", "person_id", "profile_id",
        "user_id", "username")},
+    # 066: the list pages' orders
+    **{f"{name}_1__id_1": ([(name, 1), ("_id", 1)], False) for name in ("created_at", "name", "customer_id",
+       "token_expiry", "last_used_at", "updated_at")},
 }  # fmt: skip
+SORT_INDEX_NAMES = [name for name in CONTRACT_INDEXES if name.endswith("__id_1")]
 
 
 def migrator(database, directory=None, **kwargs):
@@ -516,7 +522,7 @@ def test_065_indexes_the_list_filters_and_search_and_touches_no_document(scratch
     collection.insert_one(valid_document(platform="twitter", username="acme_news", user_id="1234"))
     before = list(collection.find())
 
-    assert runner.apply() == ["065_list_page_indexes"]
+    assert runner.apply(target=65) == ["065_list_page_indexes"]
     indexes = collection.index_information()
     assert {"token_expiry_1", "name_1", "username_1", "user_id_1", "channel_id_1"} <= set(indexes)
     assert indexes["username_1"]["sparse"] is True
@@ -526,6 +532,31 @@ def test_065_indexes_the_list_filters_and_search_and_touches_no_document(scratch
 
     assert runner.rollback() == ["065_list_page_indexes"]
     assert not {"token_expiry_1", "refresh_failures_1", "name_1", "username_1"} & set(collection.index_information())
+    assert list(collection.find()) == before
+
+
+def test_066_indexes_the_list_orders_so_a_sorted_page_reads_the_page(scratch_db):
+    runner = migrator(scratch_db)
+    runner.apply(target=65)
+    collection = scratch_db["youtube_credentials"]
+    for name in SORT_INDEX_NAMES:  # as collections made before 066 are
+        collection.drop_index(name)
+    collection.insert_many(
+        valid_document(platform="youtube", name=f"channel {n:03d}", credential_id=str(uuid.uuid4()),
+                       created_at=datetime(2026, 1, 1) + timedelta(minutes=n))
+        for n in range(200)
+    )  # fmt: skip
+    before = list(collection.find())
+    newest_first = [("created_at", -1), ("_id", -1)]  # the list pages' order, as Django asks for it
+    assert collection.find().sort(newest_first).limit(50).explain()["executionStats"]["totalDocsExamined"] == 200
+
+    assert runner.apply() == ["066_list_order_indexes"]
+    assert set(SORT_INDEX_NAMES) <= set(collection.index_information())
+    assert collection.find().sort(newest_first).limit(50).explain()["executionStats"]["totalDocsExamined"] == 50
+    assert list(collection.find()) == before
+
+    assert runner.rollback() == ["066_list_order_indexes"]
+    assert not {"created_at_1__id_1", "updated_at_1__id_1"} & set(collection.index_information())
     assert list(collection.find()) == before
 
 
@@ -603,7 +634,7 @@ def test_repair_is_refused_while_migrations_are_pending(scratch_db, manage):
     scratch_db["reddit_credentials"].drop_index("customer_id_1")
     result = manage("apply_cred_migrations", "--repair", database=scratch_db.name)
     assert one_line_error(result) == (
-        "CommandError: 4 migration(s) pending, from 062_require_encrypted_secrets: apply them first "
+        "CommandError: 5 migration(s) pending, from 062_require_encrypted_secrets: apply them first "
         "(apply_cred_migrations); --repair mends what drifted after they ran"
     )
     assert "customer_id_1" not in scratch_db["reddit_credentials"].index_information()

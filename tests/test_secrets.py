@@ -616,8 +616,9 @@ def test_063_accepts_v2_and_bounds_length_and_down_restores_062(scratch_db):
         return True
 
     assert [accepted(v) for v in (v1, v2, huge)] == [True, True, False]
-    assert migrator.rollback(3) == [
-        "065_list_page_indexes", "064_refresh_queue_and_health", "063_accept_v2_and_bound_secret_length",
+    assert migrator.rollback(4) == [
+        "066_list_order_indexes", "065_list_page_indexes", "064_refresh_queue_and_health",
+        "063_accept_v2_and_bound_secret_length",
     ]  # fmt: skip
     assert [accepted(v) for v in (v1, v2, huge)] == [True, False, True]
     migrator.apply()

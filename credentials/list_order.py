@@ -1,0 +1,40 @@
+"""The credential lists' orders: only those an index provides (066), the tiebreak in the sort's own direction."""
+
+from django.contrib.admin.views.main import ChangeList
+from django.db.models import OrderBy
+
+from .collections import SORTED_FIELDS
+
+
+def order_field(model_admin, column):
+    """The stored field a list column sorts by (its `admin_order_field`, or the field it shows), or None."""
+    shown = getattr(model_admin, column, None) if isinstance(column, str) else column
+    if shown is None:
+        return column  # a model field, shown as it is
+    return getattr(shown, "admin_order_field", None)
+
+
+def indexed_columns(model_admin, list_display, always=()):
+    """The columns of `list_display` whose order an index provides, and those in `always` (health: a
+    computed order, asked for even so)."""
+    return [column for column in list_display if column in always or order_field(model_admin, column) in SORTED_FIELDS]
+
+
+def is_descending(part):
+    return part.startswith("-") if isinstance(part, str) else isinstance(part, OrderBy) and part.descending
+
+
+class IndexedOrderChangeList(ChangeList):
+    """Django's change list, sorting by the columns chosen (or the admin's `ordering`) and `pk` alone.
+
+    Django sorts a chosen column, then the admin's default order, then "-pk": no index holds such a sort.
+    And a page sorted by (column ascending, _id descending) needs an index of those mixed directions, one
+    of (column descending, _id descending) the other way; breaking ties the column's way lets one
+    (column, _id) index serve both.
+    """
+
+    def get_ordering(self, request, queryset):
+        ordering = super().get_ordering(request, queryset.order_by())  # without the admin's default order
+        if len(ordering) > 1 and ordering[-1] == "-pk" and not is_descending(ordering[0]):
+            return [*ordering[:-1], "pk"]
+        return ordering
