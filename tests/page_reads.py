@@ -9,6 +9,9 @@ from contextlib import contextmanager
 from pymongo import monitoring
 
 EXPLAINED = ("find", "aggregate")
+# Replaying a page's commands: the reads a page sends, and what else it sends that is not repeated.
+READ_COMMANDS = ("find", "aggregate", "count", "distinct")
+NOT_REPLAYED = ("getMore", "killCursors", "endSessions")
 # What a driver adds to a command that explain must not be given.
 DRIVER_FIELDS = ("$db", "lsid", "$clusterTime", "$readPreference", "txnNumber", "cursor")
 
@@ -20,8 +23,10 @@ class CommandRecorder(monitoring.CommandListener):
         self.reads = None
 
     def started(self, event):
-        if self.reads is not None and event.command_name in EXPLAINED:
-            self.reads.commands.append((event.database_name, dict(event.command)))
+        if self.reads is not None:
+            self.reads.sent.append((event.database_name, dict(event.command)))
+            if event.command_name in EXPLAINED:
+                self.reads.commands.append((event.database_name, dict(event.command)))
 
     def succeeded(self, event):
         if self.reads is not None:
@@ -44,6 +49,7 @@ class PageReads:
 
     def __init__(self):
         self.commands = []
+        self.sent = []  # every command, reads or not
         self.database_ms = 0.0
 
     def on(self, collection_suffix):
@@ -61,6 +67,24 @@ class PageReads:
             explained = client[database].command("explain", plain, verbosity="executionStats")
             total += explained["executionStats"]["totalDocsExamined"]
         return total
+
+    def replayed(self, client):
+        """A function sending the commands the page sent again, as raw pymongo (`client`): the least any page
+        doing those reads can cost. Only reads can be replayed (a write would not do the same again)."""
+        commands = [
+            (database, {key: value for key, value in command.items() if key not in DRIVER_FIELDS or key == "cursor"})
+            for database, command in self.sent
+            if next(iter(command)) not in NOT_REPLAYED
+        ]
+        writes = [command for _database, command in commands if next(iter(command)) not in READ_COMMANDS]
+        if writes:
+            raise ValueError(f"the page wrote ({next(iter(writes[0]))}): only reads can be replayed")
+
+        def replay():
+            for database, command in commands:
+                client[database].command(command)
+
+        return replay
 
 
 READS = CommandRecorder()
