@@ -231,6 +231,8 @@ def test_every_tenant_id_shown_links_to_its_customer_page(staff_client, everywhe
         )
     )
     assert acme in confirm
+    history = html(staff_client.get(url(Twitter, "history", everywhere["twitter"].pk)))
+    assert acme in history, "the credential's history names its tenant"
 
 
 def test_the_overviews_counts_link_to_the_lists_filtered_alike(staff_client, everywhere):
