@@ -25,16 +25,23 @@ def is_descending(part):
 
 
 class IndexedOrderChangeList(ChangeList):
-    """Django's change list, sorting by the columns chosen (or the admin's `ordering`) and `pk` alone.
+    """Django's change list, sorting by one column offered (`sortable_by`), then by `pk` the column's way.
 
-    Django sorts a chosen column, then the admin's default order, then "-pk": no index holds such a sort.
-    And a page sorted by (column ascending, _id descending) needs an index of those mixed directions, one
-    of (column descending, _id descending) the other way; breaking ties the column's way lets one
-    (column, _id) index serve both.
+    Django hides the sort links of the other columns, yet sorts by any column a typed `?o=` names, and by
+    several columns at once, then the admin's default order, then "-pk": on a shared production database,
+    a sort of every credential on demand, since no index holds such sorts. And a page sorted by (column
+    ascending, _id descending) needs an index of those mixed directions, one of (column descending, _id
+    descending) the other way; breaking ties the column's way lets one (column, _id) index serve both.
     """
+
+    def get_ordering_field(self, field_name):
+        if self.sortable_by is not None and field_name not in self.sortable_by:
+            return None  # Django's own skip for a column it cannot sort
+        return super().get_ordering_field(field_name)
 
     def get_ordering(self, request, queryset):
         ordering = super().get_ordering(request, queryset.order_by())  # without the admin's default order
-        if len(ordering) > 1 and ordering[-1] == "-pk" and not is_descending(ordering[0]):
-            return [*ordering[:-1], "pk"]
-        return ordering
+        if ordering[0] in ("pk", "-pk"):  # no column asked for could be sorted by: the default order
+            ordering = list(self.model_admin.get_ordering(request))
+        first = ordering[0]
+        return [first, "-pk" if is_descending(first) else "pk"]

@@ -8,6 +8,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.contrib.auth.models import User
@@ -365,6 +366,23 @@ def test_a_column_sorts_only_where_an_index_gives_its_order_and_health_where_ask
     FACTORIES["twitter"](customer_id="acme", access_token="t")
     headers = sortable_headers(html(admin_client.get(url(REGISTRY["twitter"].model, "changelist"))))
     assert headers == ["Name", "Tenant", "Health", "Token expires", "Last used at", "Updated at"]
+
+
+def test_a_column_not_offered_for_sorting_cannot_be_sorted_by_a_typed_url(admin_client, db):
+    for n in range(60):
+        FACTORIES["youtube"](customer_id="acme", access_token="t", is_active=n % 2 == 0)
+    model = REGISTRY["youtube"].model
+    newest_first = html(admin_client.get(url(model, "changelist")))
+    # Django numbers the columns from the action box's.
+    columns = ["action_checkbox", *admin.site.get_model_admin(model).get_list_display(None)]
+    active_column, authenticated_column = columns.index("is_active"), columns.index("is_authenticated")
+    ids = re.compile(r'name="_selected_action" value="([0-9a-f]+)"')
+    for typed in (f"?o={active_column}", f"?o={active_column}.-{authenticated_column}"):
+        _queries, read, page = list_page_cost(admin_client, typed)
+        assert read == 50, "an order no index holds would sort every credential"
+        assert ids.findall(page) == ids.findall(newest_first)
+    _queries, read, page = list_page_cost(admin_client, f"?o=1.{active_column}")  # by name, then by no more
+    assert read == 50
 
 
 def test_a_page_sorted_by_a_column_reads_the_page_either_way(admin_client, db):
