@@ -41,7 +41,7 @@ class CredentialAdmin(CredentialHealthMixin, CredentialConnectMixin, admin.Model
     list_per_page = 50
     # A list page reads a page, never the whole collection: no "(N total)" beside a filtered count, no date
     # hierarchy (its dates are an aggregation over every credential), counts estimated or bounded
-    # (credentials.list_counts), the newest first from the created_at index.
+    # (credentials.list_counts), the newest first from the (created_at, _id) index (credentials.list_order).
     show_full_result_count = False
     paginator = ListPaginator
     ordering = ("-created_at",)

@@ -15,7 +15,6 @@ SEARCHED_FIELDS = ("name", *sorted({name for platform in REGISTRY.values() for n
 # The list pages' sortable columns (credentials.list_order): MongoDB takes a sorted page from an index only when the
 # index holds the whole sort, so each is indexed with the `_id` that Django breaks ties by.
 SORTED_FIELDS = ("created_at", "name", "customer_id", "token_expiry", "last_used_at", "updated_at")
-SORT_INDEXES = tuple(([(name, 1), ("_id", 1)], {}) for name in SORTED_FIELDS)
 
 # The contract's indexes, as (key, options); names are MongoDB's defaults.
 INDEXES = (
@@ -31,7 +30,7 @@ INDEXES = (
     # ...and the search box.
     *(([(name, 1)], {"sparse": True}) for name in SEARCHED_FIELDS),
     # Since 066, the list pages' orders, each walked in either direction.
-    *SORT_INDEXES,
+    *(([(name, 1), ("_id", 1)], {}) for name in SORTED_FIELDS),
 )
 
 

@@ -7,10 +7,10 @@ from .collections import SORTED_FIELDS
 
 
 def order_field(model_admin, column):
-    """The stored field a list column sorts by (its `admin_order_field`, or the field it shows), or None."""
+    """The stored field a list column sorts by (the field it shows, or its `admin_order_field`), or None."""
+    if isinstance(column, str) and column in {field.name for field in model_admin.model._meta.fields}:
+        return column
     shown = getattr(model_admin, column, None) if isinstance(column, str) else column
-    if shown is None:
-        return column  # a model field, shown as it is
     return getattr(shown, "admin_order_field", None)
 
 
@@ -42,6 +42,19 @@ class IndexedOrderChangeList(ChangeList):
     def get_ordering(self, request, queryset):
         ordering = super().get_ordering(request, queryset.order_by())  # without the admin's default order
         if ordering[0] in ("pk", "-pk"):  # no column asked for could be sorted by: the default order
-            ordering = list(self.model_admin.get_ordering(request))
+            ordering = list(self.model_admin.get_ordering(request)) or ["-pk"]
         first = ordering[0]
+        if not isinstance(first, str):
+            # A computed order (health): sorted in memory whatever follows, so the newest first within it.
+            return [first, *self.model_admin.get_ordering(request), "-pk"]
         return [first, "-pk" if is_descending(first) else "pk"]
+
+    def get_ordering_field_columns(self):
+        """The headers marked sorted: the one column the list is sorted by, not every one `?o=` names."""
+        columns = super().get_ordering_field_columns()
+        honoured = [
+            index
+            for index in columns
+            if 0 <= index < len(self.list_display) and self.get_ordering_field(self.list_display[index])
+        ]
+        return {honoured[0]: columns[honoured[0]]} if honoured else {}

@@ -304,9 +304,13 @@ def _install_page_reads(Storage, storage_module, query_module, ordering_module):
             return None
         name, backwards = index
         found, read = [], 0
+        counter = _examined.get()
+        counted = dict(counter) if counter is not None else None
         for _index_key, record_id in _walk_index(self, storage_module, db, coll, name, backwards):
             read += 1
             if budget is not None and read > budget:
+                if counted is not None:
+                    counter.update(counted)  # MongoDB's explain counts the plan that won, not the one it gave up
                 return None
             for document in self._docs_by_recordids(db, coll, [record_id]):
                 if matches(document, query, vars=let):

@@ -7,12 +7,19 @@ serves both directions (credentials.list_order sorts the tiebreak the column's w
 indexes are added; `down` drops them. Documents are not touched.
 """
 
-from credentials.collections import SORT_INDEXES, add_indexes, drop_indexes
+from credentials.collections import INDEXES, add_indexes, drop_indexes
+
+# What this migration adds, as it was written: the contract (INDEXES) may grow, this does not.
+LIST_ORDER_INDEXES = [
+    ([(name, 1), ("_id", 1)], {})
+    for name in ("created_at", "name", "customer_id", "token_expiry", "last_used_at", "updated_at")
+]
 
 
 def up(db):
-    add_indexes(db, SORT_INDEXES)
+    assert all(index in INDEXES for index in LIST_ORDER_INDEXES)
+    add_indexes(db, LIST_ORDER_INDEXES)
 
 
 def down(db, force=False):
-    drop_indexes(db, SORT_INDEXES)
+    drop_indexes(db, LIST_ORDER_INDEXES)

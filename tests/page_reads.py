@@ -9,9 +9,9 @@ from contextlib import contextmanager
 from pymongo import monitoring
 
 EXPLAINED = ("find", "aggregate")
-# Replaying a page's commands: the reads a page sends, and what else it sends that is not repeated.
-READ_COMMANDS = ("find", "aggregate", "count", "distinct")
-NOT_REPLAYED = ("getMore", "killCursors", "endSessions")
+# Replaying a page's commands: the reads that can be sent again, and what a driver adds that is its own.
+READS_SENT = ("find", "aggregate", "count", "distinct")
+SESSION_FIELDS = ("$db", "lsid", "$clusterTime", "$readPreference")
 # What a driver adds to a command that explain must not be given.
 DRIVER_FIELDS = ("$db", "lsid", "$clusterTime", "$readPreference", "txnNumber", "cursor")
 
@@ -70,15 +70,14 @@ class PageReads:
 
     def replayed(self, client):
         """A function sending the commands the page sent again, as raw pymongo (`client`): the least any page
-        doing those reads can cost. Only reads can be replayed (a write would not do the same again)."""
+        doing those reads can cost. Only a page of single-batch reads can be replayed so."""
+        names = [next(iter(command)) for _database, command in self.sent]
+        if unreplayable := [name for name in names if name not in READS_SENT]:
+            raise ValueError(f"the page sent {unreplayable[0]}: only single-batch reads can be replayed")
         commands = [
-            (database, {key: value for key, value in command.items() if key not in DRIVER_FIELDS or key == "cursor"})
+            (database, {key: value for key, value in command.items() if key not in SESSION_FIELDS})
             for database, command in self.sent
-            if next(iter(command)) not in NOT_REPLAYED
         ]
-        writes = [command for _database, command in commands if next(iter(command)) not in READ_COMMANDS]
-        if writes:
-            raise ValueError(f"the page wrote ({next(iter(writes[0]))}): only reads can be replayed")
 
         def replay():
             for database, command in commands:

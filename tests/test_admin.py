@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from credentials.platforms import REGISTRY
+from customers.links import tenant_column
 from tenancy.models import TenantAccess
 from tests.admin_pages import html, messages_of, url
 from tests.factories import FACTORIES
@@ -383,6 +384,9 @@ def test_a_column_not_offered_for_sorting_cannot_be_sorted_by_a_typed_url(admin_
         assert ids.findall(page) == ids.findall(newest_first)
     _queries, read, page = list_page_cost(admin_client, f"?o=1.{active_column}")  # by name, then by no more
     assert read == 50
+    by_tenant_then_name = html(admin_client.get(url(model, "changelist"), {"o": f"{columns.index(tenant_column)}.1"}))
+    marked = re.findall(r'<th scope="col" class="[^"]*column-(\w+) sorted (ascending|descending)', by_tenant_then_name)
+    assert marked == [("tenant_column", "ascending")], "the headers mark the one sort the list has"
 
 
 def test_a_page_sorted_by_a_column_reads_the_page_either_way(admin_client, db):

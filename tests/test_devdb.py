@@ -195,7 +195,7 @@ def credentials_like(scratch_db):
     for key in ("tenant", "name", "due", "active"):
         scratch_db.docs.create_index(key)
     scratch_db.docs.create_index([("at", -1)])
-    scratch_db.docs.create_index([("at", -1), ("_id", -1)])  # as the console's list order has one (066)
+    scratch_db.docs.create_index([("at", -1), ("_id", -1)])  # the order of the console's lists, as 066 indexes it
     return scratch_db.docs
 
 
