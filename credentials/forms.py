@@ -94,6 +94,8 @@ class CredentialForm(forms.ModelForm):
             if name in self.fields:
                 self.fields[name].help_text = self._secret_help(name)
                 self.fields[name + CLEAR_SUFFIX].label = f"Clear {self.verbose_name(name)}"
+        if "scopes" in self.fields:
+            self.fields["scopes"].help_text = "As the platform granted them, separated by spaces or commas."
 
     def _secret_help(self, name):
         if name in self.kept_values:
@@ -103,6 +105,10 @@ class CredentialForm(forms.ModelForm):
     def verbose_name(self, name):
         """A model field's name as staff read it inside a sentence ("access token", "API secret (OAuth 1.0a)")."""
         return str(self._meta.model._meta.get_field(name).verbose_name)
+
+    def clean_scopes(self):
+        # OAuth writes scopes space-separated, and a scope holds no space (RFC 6749, 3.3): both separators are read.
+        return [scope for typed in self.cleaned_data.get("scopes") or [] for scope in typed.split()]
 
     def clean_customer_id(self):
         customer_id = self.cleaned_data["customer_id"]  # trimmed, as every text box

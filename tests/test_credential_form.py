@@ -253,6 +253,14 @@ def test_tenant_ids_are_trimmed(staff_client):
     assert Twitter.objects.get(name="trimmed").customer_id == "acme"
 
 
+def test_scopes_are_read_as_oauth_writes_them_space_separated_or_with_commas(staff_client):
+    typed = "tweet.read tweet.write,users.read  offline.access"
+    form = {"name": "scoped", "customer_id": "acme", "auth_type": "oauth2", "scopes": typed}
+    assert "separated by spaces or commas" in html(staff_client.get(url(Twitter, "add")))
+    assert staff_client.post(url(Twitter, "add"), form).status_code == 302
+    assert Twitter.objects.get(name="scoped").scopes == ["tweet.read", "tweet.write", "users.read", "offline.access"]
+
+
 @pytest.mark.parametrize(
     ("typed", "named"),
     [("ac me", "space (U+0020)"), ("ac\tme", "(U+0009) at position 3"), ("ac\u200bme", "zero width space (U+200B)")],

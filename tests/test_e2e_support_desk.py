@@ -21,6 +21,7 @@ pytestmark = pytest.mark.e2e
 LAPTOP = {"width": 1366, "height": 900}
 # A name with nowhere to break: it must wrap inside its cell, not push the columns off screen.
 UNBROKEN = "acme-corp-" + "publishing" * 9
+CONNECTED_BY = "connect link 6b16f6d670b79b419b748ccc (sent by admin)"
 
 
 @pytest.fixture
@@ -50,7 +51,8 @@ def customer(transactional_db):
                 token_expiry=now + timedelta(days=20),
                 last_used_at=now - timedelta(hours=3),
                 scopes=list(platform.token_facts.post_scopes),
-                updated_by="bob",
+                # What a connect link writes: one long word, as a long name is.
+                updated_by=CONNECTED_BY if key == "twitter" else "bob",
             )
         )
         make(customer_id="globex", name=f"Globex on {platform.label}", is_active=True)
