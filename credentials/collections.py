@@ -62,12 +62,18 @@ def create_or_adopt(db, platform_key):
         db.command({"collMod": name, "validator": validator, "validationLevel": "moderate"})
     else:
         db.command({"create": name, "validator": validator, "validationLevel": "strict"})
-    existing = db[name].index_information() if exists else {}
+    create_missing_indexes(db, name, INDEXES, db[name].index_information() if exists else {})
+
+
+def create_missing_indexes(db, collection, indexes, present):
+    """Create those of `indexes` ((key, options) of INDEXES) whose names are not among `present`."""
     missing = [
-        {"key": dict(key), "name": index_name(key), **opts} for key, opts in INDEXES if index_name(key) not in existing
+        {"key": dict(key), "name": index_name(key), **options}
+        for key, options in indexes
+        if index_name(key) not in present
     ]
     if missing:
-        db.command({"createIndexes": name, "indexes": missing})
+        db.command({"createIndexes": collection, "indexes": missing})
 
 
 def platform_collections(db):
@@ -79,14 +85,7 @@ def platform_collections(db):
 def add_indexes(db, indexes):
     """Create those of `indexes` ((key, options) of INDEXES) that a platform's collection lacks; touch no document."""
     for collection in platform_collections(db):
-        present = db[collection].index_information()
-        missing = [
-            {"key": dict(key), "name": index_name(key), **options}
-            for key, options in indexes
-            if index_name(key) not in present
-        ]
-        if missing:
-            db.command({"createIndexes": collection, "indexes": missing})
+        create_missing_indexes(db, collection, indexes, db[collection].index_information())
 
 
 def drop_indexes(db, indexes):

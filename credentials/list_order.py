@@ -41,12 +41,13 @@ class IndexedOrderChangeList(ChangeList):
 
     def get_ordering(self, request, queryset):
         ordering = super().get_ordering(request, queryset.order_by())  # without the admin's default order
+        default = list(self.model_admin.get_ordering(request))
         if ordering[0] in ("pk", "-pk"):  # no column asked for could be sorted by: the default order
-            ordering = list(self.model_admin.get_ordering(request)) or ["-pk"]
+            ordering = default or ["-pk"]
         first = ordering[0]
         if not isinstance(first, str):
             # A computed order (health): sorted in memory whatever follows, so the newest first within it.
-            return [first, *self.model_admin.get_ordering(request), "-pk"]
+            return [first, *default, "-pk"]
         return [first, "-pk" if is_descending(first) else "pk"]
 
     def get_ordering_field_columns(self):

@@ -17,7 +17,7 @@ DRIVER_FIELDS = ("$db", "lsid", "$clusterTime", "$readPreference", "txnNumber", 
 
 
 class CommandRecorder(monitoring.CommandListener):
-    """Records the reads sent while `recording()` is open."""
+    """Records the commands sent while `recording()` is open."""
 
     def __init__(self):
         self.reads = None
@@ -25,8 +25,6 @@ class CommandRecorder(monitoring.CommandListener):
     def started(self, event):
         if self.reads is not None:
             self.reads.sent.append((event.database_name, dict(event.command)))
-            if event.command_name in EXPLAINED:
-                self.reads.commands.append((event.database_name, dict(event.command)))
 
     def succeeded(self, event):
         if self.reads is not None:
@@ -48,9 +46,13 @@ class PageReads:
     """The reads one page sent, and how long the page waited for the database's answers (all commands)."""
 
     def __init__(self):
-        self.commands = []
         self.sent = []  # every command, reads or not
         self.database_ms = 0.0
+
+    @property
+    def commands(self):
+        """The reads `explain` can measure (find and aggregate)."""
+        return [(database, command) for database, command in self.sent if next(iter(command)) in EXPLAINED]
 
     def on(self, collection_suffix):
         return [
